@@ -1,0 +1,73 @@
+"""vnkit: explore the Visma.net ERP API from Jupyter.
+
+>>> import vnkit
+>>> sandbox = vnkit.sandbox.start()                      # doctest: +SKIP
+>>> client = vnkit.connect(sandbox)                      # doctest: +SKIP
+>>> client.fetch("customer", status="Active")            # doctest: +SKIP
+
+The public API is exactly ``__all__``; everything in ``vnkit._*`` modules is private.
+``vnkit.sandbox`` (the local emulator) is imported on first use, so ``import vnkit``
+never loads its web server.
+"""
+
+__version__ = "0.1.0"  # before the imports below: _client reads it for the User-Agent
+
+from ._client import Client, connect
+from ._config import Environment, ServiceCredentials
+from ._exceptions import (
+    ApiError,
+    AuthError,
+    BadRequestError,
+    ConfigurationError,
+    FilterError,
+    ForbiddenError,
+    IncompleteResultError,
+    IncompleteResultWarning,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+    UnauthorizedError,
+    VnkitError,
+)
+from ._filters import attributes, created, last_modified
+
+__all__ = [
+    "connect",
+    "Client",
+    "Environment",
+    "ServiceCredentials",
+    "last_modified",
+    "created",
+    "attributes",
+    "VnkitError",
+    "ConfigurationError",
+    "FilterError",
+    "AuthError",
+    "ApiError",
+    "BadRequestError",
+    "UnauthorizedError",
+    "ForbiddenError",
+    "NotFoundError",
+    "RateLimitError",
+    "ServerError",
+    "IncompleteResultError",
+    "IncompleteResultWarning",
+    "TransportError",
+    "__version__",
+]
+
+_LAZY_SUBMODULES = ("sandbox",)
+
+
+def __getattr__(name: str):
+    # ``vnkit.sandbox`` pulls in FastAPI and uvicorn: load it only when asked for.
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))

@@ -1,0 +1,102 @@
+"""Command line of vnkit: ``python -m vnkit sandbox`` (or the ``vnkit`` script).
+
+``vnkit sandbox`` serves the local emulator of the Visma.net ERP API and prints the demo
+credentials: the one place the demo client secret is shown, because signing in from a
+browser or from Postman needs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+
+def _sandbox_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sandbox", help="run the local Visma.net ERP API sandbox",
+                       description="Serve the Visma.net ERP API emulator with demo data.")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on "
+                   "(default 127.0.0.1; the sandbox is meant for this machine only)")
+    p.add_argument("--port", type=int, default=0,
+                   help="port to listen on (default: any free port)")
+    p.add_argument("--db", default=None, help="working database file (default: the "
+                   "persistent one in the vnkit cache directory)")
+    p.add_argument("--reset", action="store_true",
+                   help="start from a fresh copy of the demo data")
+    p.add_argument("--latency-ms", type=float, default=None,
+                   help="milliseconds added to every API answer")
+    p.add_argument("--token-ttl", type=int, default=None,
+                   help="lifetime of access tokens in seconds")
+    p.add_argument("--seed", type=int, default=None, help="seed of the demo data")
+    p.add_argument("--access-log", action="store_true", help="log every request")
+    p.add_argument("--settings-json", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--ready-json", action="store_true", help=argparse.SUPPRESS)
+
+
+def _settings_from(args: argparse.Namespace):
+    from vnkit.sandbox._settings import Settings
+
+    values = json.loads(args.settings_json) if args.settings_json else {}
+    for name in ("latency_ms", "token_ttl", "seed"):
+        if getattr(args, name) is not None:
+            values[name] = getattr(args, name)
+    if args.access_log:
+        values["access_log"] = True
+    return Settings.from_json(json.dumps(values))
+
+
+def print_banner(ready: dict, out=None) -> None:
+    """The human-readable start message: URL, endpoints and the demo credentials."""
+    out = out or sys.stdout
+    url = ready["url"]
+    rows = [("Company", "company id (ipp-company-id)", "tenant_id")]
+    rows += [(c["name"], str(c["company_id"]), c["tenant_id"]) for c in ready["companies"]]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    line = "  ".join("-" * w for w in widths)
+    print(f"vnkit sandbox running at {url}   (Ctrl+C stops it)", file=out)
+    print(f"  API          {url}/v1/...   (legacy layout: {url}/API/controller/api/v1/...)",
+          file=out)
+    print(f"  token        {url}/connect/token", file=out)
+    print(f"  Swagger UI   {url}/API-index/", file=out)
+    print(f"  database     {ready['db']}", file=out)
+    print("", file=out)
+    print("DEMO credentials (sandbox only, not valid anywhere else):", file=out)
+    print(f"  client_id      {ready['client_id']}", file=out)
+    print(f"  client_secret  {ready['client_secret']}", file=out)
+    print("  scope          vismanet_erp_service_api:read (also :create :update :delete)",
+          file=out)
+    print("", file=out)
+    for i, row in enumerate(rows):
+        print(("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths))).rstrip(),
+              file=out)
+        if i == 0:
+            print("  " + line, file=out)
+    out.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m vnkit`` and the ``vnkit`` console script."""
+    parser = argparse.ArgumentParser(prog="vnkit", description="vnkit command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _sandbox_parser(sub)
+    args = parser.parse_args(argv)
+
+    if args.command == "sandbox":
+        from vnkit.sandbox._server import serve
+
+        try:
+            settings = _settings_from(args)
+        except (ValueError, TypeError) as exc:
+            parser.error(str(exc))
+        try:
+            serve(settings, host=args.host, port=args.port, db=args.db, reset=args.reset,
+                  ready_json=args.ready_json, announce=print_banner)
+        except KeyboardInterrupt:
+            pass
+        return 0
+    return 2  # pragma: no cover - argparse already refused unknown commands
+
+
+if __name__ == "__main__":
+    sys.exit(main())

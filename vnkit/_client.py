@@ -1,0 +1,649 @@
+"""``Client``: one ``requests.Session`` to the API, and ``connect``, the one-line way to get one.
+
+The client owns the session (headers, auth, retries, transport), turns error answers
+into the exceptions of ``vnkit._exceptions`` with a hint, and hands list endpoints to
+the pager (``_paging``) and the frame builder (``_frames``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import BaseAdapter, HTTPAdapter
+from urllib3.exceptions import MaxRetryError
+from urllib3.util.retry import Retry
+
+from . import _endpoints
+from ._auth import ClientCredentialsAuth, TokenStore
+from ._config import Environment, ServiceCredentials, company_from_env, normalise_scopes
+from ._exceptions import (
+    ConfigurationError,
+    FilterError,
+    RateLimitError,
+    TransportError,
+    error_class_for,
+)
+from ._filters import encode_params
+from ._paging import Pager, collect
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: The constant the API expects in ``ipp-application-type``.
+APPLICATION_TYPE = "Visma.net Financials"
+
+#: Seconds to wait for a connection and for an answer.
+DEFAULT_TIMEOUT = (10.0, 120.0)
+
+
+class _Retry(Retry):
+    """urllib3 retries that give up on a 429 asking for a long wait.
+
+    The API's throttling window is an hour; sleeping through ``Retry-After`` inside a
+    notebook cell would look like a hang, so waits above ``MAX_WAIT`` seconds end the
+    retries and the 429 reaches the caller as ``RateLimitError`` with ``retry_after``.
+    """
+
+    MAX_WAIT = 30.0
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None,
+                  _stacktrace=None):
+        if response is not None and response.status == 429:
+            wait = self.get_retry_after(response)
+            if wait is not None and wait > self.MAX_WAIT:
+                raise MaxRetryError(_pool, url, "Retry-After exceeds vnkit's wait limit")
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def default_adapter(max_workers: int = 4, retries: int = 3,
+                    backoff_factor: float = 0.5) -> HTTPAdapter:
+    """The transport ``Client`` uses unless given one: pooled, with safe retries.
+
+    Retries 429 (honouring ``Retry-After``) and 5xx for idempotent methods only: a POST
+    is never retried blindly.
+    """
+    retry = _Retry(total=retries, connect=retries, read=retries, status=retries,
+                   backoff_factor=backoff_factor, status_forcelist=(429, 500, 502, 503, 504),
+                   allowed_methods=frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}),
+                   respect_retry_after_header=True, raise_on_status=False)
+    size = max(10, max_workers + 2)
+    return HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=size)
+
+
+def _strip_query(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+# -- error answers ----------------------------------------------------------------------
+def _parse_error_body(response: requests.Response) -> tuple[Any, str | None, str | None]:
+    """``(body, code, message)`` from the API's three error shapes (facts section 5)."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = (response.text or "").strip()
+        if not text or text.startswith("<"):
+            return text or None, None, None  # empty, or an HTML error page
+        return text, None, text[:300]
+    if isinstance(body, dict):
+        code = body.get("ExceptionFaultCode")
+        message = (body.get("ExceptionMessage") or body.get("message") or body.get("Message")
+                   or body.get("error_description") or body.get("error"))
+        if message is None and isinstance(body.get("detail"), str):
+            message = body["detail"]
+        return body, (str(code) if code not in (None, "") else None), message
+    return body, None, None
+
+
+_DATE_HINT = ("dates must be 'yyyy-MM-dd', 'yyyy-MM-dd HH:mm:ss' or 'yyyy-MM-dd HH:mm:ss.fff' "
+              "without a time zone, with ...Condition one of >, <, >=, <= "
+              "(vnkit.last_modified builds both)")
+
+
+def _parameter_hint(message: str, query: list[tuple[str, str]]) -> str | None:
+    """If the API's message names a parameter we sent, a hint about that parameter."""
+    lowered = message.lower()
+    # Longest names first: 'lastModifiedDateTimeCondition' before 'lastModifiedDateTime'.
+    for name, value in sorted(query, key=lambda kv: -len(kv[0])):
+        if name.lower() not in lowered:
+            continue
+        if name.lower().endswith("condition") or name.lower().endswith("datetime"):
+            return f"check the parameter {name}={value!r}: {_DATE_HINT}"
+        if name.lower() == "attributes":
+            return (f"check the parameter attributes={value!r}: a JSON object of attribute "
+                    "id to exact value; build it with vnkit.attributes({...})")
+        return f"check the parameter {name}={value!r}"
+    return None
+
+
+def _hint(status: int, code: str | None, message: str | None,
+          query: list[tuple[str, str]]) -> str | None:
+    if code == "12002":
+        return ("choose a company: client.use_company(company_id); list the companies "
+                "this token can reach with client.companies()")
+    if code == "12027":
+        return ("sign in with the company's tenant id from the Developer Portal (Visma App "
+                "Store), not the customer contract's tenant id")
+    if status == 400:
+        return _parameter_hint(message or "", query)
+    if status == 401:
+        return ("the API refused the token even after vnkit renewed it: check client_id, "
+                "client_secret and that tenant_id is the company's tenant id")
+    if status == 403:
+        return ("the token lacks the scope (or role) for this call: ask for it with "
+                "scopes=('vismanet_erp_service_api:read', ...) and make sure the application "
+                "has that scope in the Developer Portal")
+    if status == 404:
+        return ("check the endpoint name and the key in the path; a key with URL-reserved "
+                "characters (/ ? # % & +) must be written b64(<base64url of the key>), e.g. "
+                "inventory/b64(Oi8_I1tdQCYqKzs)")
+    if status == 412:
+        return "the record changed since it was read (ETag): read it again and retry"
+    if status >= 500:
+        return ("the API failed (safe calls were already retried); try again later, and quote "
+                "the request id to Visma support if it persists")
+    return None
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+@contextlib.contextmanager
+def _transport_errors(method: str, url: str) -> Iterator[None]:
+    """Turn requests' connection failures into ``TransportError`` (after urllib3's retries)."""
+    try:
+        yield
+    except (requests.ConnectionError, requests.Timeout) as exc:
+        raise TransportError(f"no answer to {method} {url}: {type(exc).__name__}",
+                             hint="check the network and the API URL, or that the sandbox "
+                                  "is still running") from None
+
+
+def raise_for_answer(response: requests.Response) -> None:
+    """Raise the ``ApiError`` subclass for an error answer; do nothing for 1xx-3xx."""
+    status = response.status_code
+    if status < 400:
+        return
+    body, code, message = _parse_error_body(response)
+    request = response.request
+    url = request.url if request is not None and request.url else response.url
+    query = parse_qsl(urlsplit(url or "").query, keep_blank_values=True)
+    cls = error_class_for(status)
+    hint = _hint(status, code, message, query)
+    if cls is RateLimitError:
+        wait = _retry_after(response)
+        reset = response.headers.get("X-RateLimit-Reset")
+        hint = ("the hourly call budget for this client and company is spent"
+                + (f"; the API asks to wait {wait:.0f} s" if wait is not None else "")
+                + (f"; the window resets in {reset} s" if reset else "")
+                + "; lower max_workers or fetch less (filter on lastModifiedDateTime)")
+    error = cls(status, message, code=code, method=request.method if request else "",
+                url=_strip_query(url or ""), request_id=response.headers.get("Ipp-Request-Id"),
+                hint=hint, body=body)
+    if isinstance(error, RateLimitError):
+        error.retry_after = _retry_after(response)
+    raise error
+
+
+# -- companies ---------------------------------------------------------------------------
+def _company_record(item: Any) -> tuple[str, Any, str | None]:
+    """``(name, company_id, tenant_id)`` from a sandbox company record of any shape."""
+    if isinstance(item, Mapping):
+        return (str(item.get("name")), item.get("company_id", item.get("id")),
+                item.get("tenant_id"))
+    if hasattr(item, "company_id"):
+        return str(item.name), item.company_id, getattr(item, "tenant_id", None)
+    name, company_id, tenant_id = tuple(item)[:3]
+    return str(name), company_id, tenant_id
+
+
+class Client:
+    """A signed-in session to the Visma.net ERP API; most users get one from ``connect``.
+
+    Parameters
+    ----------
+    environment : Environment, optional
+        Where the API is (default: ``VNKIT_ENV``, else production).
+    credentials : ServiceCredentials, optional
+        Service API sign-in (client credentials). Either this or ``auth``.
+    company : int or str, optional
+        Company (context) id sent as ``ipp-company-id``, or a company name to look up.
+    auth : requests.auth.AuthBase, optional
+        Any other sign-in (a later interactive or legacy flow); replaces ``credentials``.
+    max_workers : int
+        Threads fetching pages concurrently after page 1 (default 4).
+    progress : bool
+        Show a progress bar (pages) on multi-page fetches.
+    adapter : requests.adapters.BaseAdapter, optional
+        Transport mounted for ``http://`` and ``https://``; tests swap in a fake. The
+        default pools connections and retries 429/5xx for safe methods.
+    token_store : TokenStore, optional
+        Where tokens are kept (default: in memory).
+    timeout : float or (float, float)
+        Seconds to connect / to wait for an answer.
+    companies : iterable, optional
+        Known ``(name, company_id, tenant_id)`` records (a sandbox's), so that
+        ``use_company`` can switch tenant and accept names without a request.
+
+    Examples
+    --------
+    >>> with vnkit.connect(sandbox) as client:            # doctest: +SKIP
+    ...     customers = client.fetch("customer", status="Active")
+    """
+
+    def __init__(self, environment: Environment | None = None,
+                 credentials: ServiceCredentials | None = None, *,
+                 company: int | str | None = None,
+                 auth: requests.auth.AuthBase | None = None,
+                 max_workers: int = 4, progress: bool = True,
+                 adapter: BaseAdapter | None = None, token_store: TokenStore | None = None,
+                 timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+                 companies: Iterable[Any] | None = None):
+        from . import __version__
+
+        self.environment = environment or Environment.from_env()
+        self.credentials = credentials
+        if int(max_workers) < 1:
+            raise ConfigurationError(f"max_workers must be at least 1, not {max_workers!r}")
+        self.max_workers = int(max_workers)
+        self.progress = progress
+        self.timeout = timeout
+        self.last_pager: Pager | None = None  # the latest paged run, for inspection
+        self._directory = [_company_record(c) for c in (companies or [])]
+        self.session = requests.Session()
+        self.session.headers.update({
+            "Accept": "application/json",
+            "ipp-application-type": APPLICATION_TYPE,
+            "User-Agent": f"vnkit/{__version__} {requests.utils.default_user_agent()}",
+        })
+        self._adapter = adapter or default_adapter(self.max_workers)
+        self.session.mount("https://", self._adapter)
+        self.session.mount("http://", self._adapter)
+        if auth is None:
+            if credentials is None:
+                raise ConfigurationError(
+                    "Client needs credentials (ServiceCredentials) or an auth object",
+                    hint="use vnkit.connect(...), which reads them from arguments, "
+                         "environment variables or a running sandbox")
+            auth = ClientCredentialsAuth(credentials, self.environment, store=token_store,
+                                         adapter=adapter)
+        self.session.auth = auth
+        self.company: int | str | None = None
+        self.company_name: str | None = None
+        if company is not None:
+            self.use_company(company)
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def __repr__(self) -> str:
+        company = "none" if self.company is None else repr(self.company)
+        if self.company_name:
+            company += f" ({self.company_name})"
+        return (f"<vnkit.Client {self.environment.name} {self.environment.api_url} "
+                f"company={company}>")
+
+    def close(self) -> None:
+        """Close the connections (the client cannot be used afterwards)."""
+        self.session.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def sign_in(self) -> Client:
+        """Get a token now (``connect`` does this), so bad credentials fail here."""
+        token = getattr(self.session.auth, "token", None)
+        if callable(token):
+            token()
+        return self
+
+    # -- companies -----------------------------------------------------------------------
+    def companies(self) -> pd.DataFrame:
+        """The companies this sign-in can reach (``GET resources/v1/context``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per company: ``id``, ``name``, ``type``.
+        """
+        from ._frames import to_frame
+
+        return to_frame(self._context_list(), parse_dates=False)
+
+    def _context_list(self) -> list[dict[str, Any]]:
+        # The company list needs no company: leave ipp-company-id out of this call.
+        response = self.request("GET", self.environment.context_url(),
+                                headers={"ipp-company-id": None})
+        body = response.json() if response.content else []
+        return body if isinstance(body, list) else [body]
+
+    def use_company(self, company: int | str) -> Client:
+        """Send ``ipp-company-id`` for ``company`` (an id, or a name to look up).
+
+        With a sandbox (or any client that knows each company's tenant) this also signs
+        in to that company's tenant, since a service token is bound to one tenant.
+        """
+        name, company_id, tenant_id = self._resolve_company(company)
+        if (tenant_id is not None and self.credentials is not None
+                and str(tenant_id) != self.credentials.tenant_id
+                and isinstance(self.session.auth, ClientCredentialsAuth)):
+            self.credentials = self.credentials.with_tenant(str(tenant_id))
+            self.session.auth.set_credentials(self.credentials)
+        return self._select(name, company_id)
+
+    def _select(self, name: str | None, company_id: Any) -> Client:
+        self.company = company_id
+        self.company_name = name
+        self.session.headers["ipp-company-id"] = str(company_id)
+        return self
+
+    def _resolve_company(self, company: int | str) -> tuple[str | None, Any, str | None]:
+        wanted = str(company).strip()
+        if not wanted:
+            raise ConfigurationError("company is empty", hint="pass a company id or name")
+        for name, company_id, tenant_id in self._directory:
+            if str(company_id) == wanted or name.casefold() == wanted.casefold():
+                return name, company_id, tenant_id
+        if self._directory:
+            raise ConfigurationError(
+                f"unknown company {company!r}",
+                hint="choose one of: " + ", ".join(
+                    f"{n!r} (id {c})" for n, c, _ in self._directory))
+        if wanted.isdigit():
+            return None, (int(wanted) if isinstance(company, str) else company), None
+        # A name without a directory: ask the API which companies the token reaches.
+        found = self._context_list()
+        for item in found:
+            if str(item.get("name", "")).casefold() == wanted.casefold():
+                return str(item["name"]), item.get("id"), None
+        listing = ", ".join(f"{c.get('name')!r} (id {c.get('id')})" for c in found)
+        raise ConfigurationError(f"unknown company {company!r}",
+                                 hint=f"choose one of: {listing or '(none reachable)'}")
+
+    # -- raw calls -----------------------------------------------------------------------
+    def _resolve(self, path: str, version: str) -> tuple[str, str]:
+        """``(absolute URL, endpoint path below the version root)`` of ``path``."""
+        if not isinstance(path, str) or not path.strip("/ "):
+            raise FilterError("endpoint", f"{path!r} is not an endpoint path",
+                              hint="e.g. 'customer' or 'customer/10001/invoice'")
+        if path.startswith(("http://", "https://")):
+            return path, urlsplit(path).path.rsplit(f"/{version}/", 1)[-1]
+        if "?" in path:
+            raise FilterError("endpoint", f"{path!r} contains a query string",
+                              hint="pass filters as keyword arguments: "
+                                   "client.fetch('customer', status='Active')")
+        clean = path.strip("/ ")
+        head, _, rest = clean.partition("/")
+        if head.lower() in ("v1", "v2") and rest:
+            version, clean = head.lower(), rest
+        return self.environment.endpoint_url(clean, version), clean
+
+    def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                json: Any = None, version: str = "v1",
+                headers: Mapping[str, str | None] | None = None) -> requests.Response:
+        """Send one request and return the answer; error answers raise ``ApiError``.
+
+        Parameters
+        ----------
+        method : str
+            HTTP method.
+        path : str
+            Endpoint path below the version root (``customer/10001``), optionally
+            starting with ``v1/``/``v2/``, or an absolute URL (e.g. a ``Location``).
+        params : mapping, optional
+            Query parameters; dates, bools and ``attributes`` mappings are encoded, strings
+            are sent as given.
+        json : object, optional
+            JSON body.
+        version : {"v1", "v2"}
+            API version when ``path`` does not say.
+        headers : mapping, optional
+            Extra headers for this request (``None`` removes a session header).
+
+        Raises
+        ------
+        ApiError
+            A subclass per status (``BadRequestError``, ``NotFoundError`` ...), with a hint.
+        """
+        url, _ = self._resolve(path, version)
+        query = encode_params(params or {}, strict=False)
+        with _transport_errors(method.upper(), url):
+            response = self.session.request(method.upper(), url, params=query, json=json,
+                                            headers=dict(headers or {}), timeout=self.timeout)
+        raise_for_answer(response)
+        return response
+
+    def get(self, path: str, *, version: str = "v1", **params: Any) -> Any:
+        """``GET`` ``path`` with ``params`` sent as given; returns the parsed JSON.
+
+        No paging and no client-side checks of string values: use it to see exactly
+        what the API answers. For whole lists use :meth:`fetch`.
+        """
+        response = self.request("GET", path, params=params, version=version)
+        return response.json() if response.content else None
+
+    # -- paged reads ---------------------------------------------------------------------
+    def pages(self, endpoint: str, *, version: str = "v1", progress: bool | None = None,
+              **filters: Any) -> Pager:
+        """A lazy iterator over the pages of a list endpoint.
+
+        Filters are checked and encoded now, before any request; nothing is requested
+        until iteration starts. ``pageSize`` may be given (it is kept constant; default:
+        the endpoint's maximum); ``pageNumber`` may not.
+
+        Returns
+        -------
+        Pager
+            Yields ``Page(number, records, total_count, max_page_size)`` in page order.
+        """
+        url, path = self._resolve(endpoint, version)
+        params = encode_params(filters, strict=True)
+        page_size = None
+        for name in list(params):
+            if name.lower() == "pagenumber":
+                raise FilterError(name, "vnkit requests every page itself",
+                                  hint="use client.get(endpoint, pageNumber=..., pageSize=...) "
+                                       "for a single page")
+            if name.lower() == "pagesize":
+                value = params.pop(name)
+                if isinstance(value, bool) or not str(value).isdigit() or int(value) < 1:
+                    raise FilterError(name, f"{value!r} is not a positive whole number")
+                page_size = int(value)
+        headers = {"ipp-company-id": self.session.headers.get("ipp-company-id")}
+
+        def fetch_page(query: dict[str, Any]) -> Any:
+            # The company is fixed for the whole run, even if use_company is called.
+            with _transport_errors("GET", url):
+                response = self.session.get(url, params=query, headers=headers,
+                                            timeout=self.timeout)
+            raise_for_answer(response)
+            return response.json() if response.content else []
+
+        pager = Pager(fetch_page, path, params, info=_endpoints.lookup(path),
+                      page_size=page_size, max_workers=self.max_workers,
+                      progress=self.progress if progress is None else progress)
+        self.last_pager = pager
+        return pager
+
+    def records(self, endpoint: str, *, on_incomplete: str = "raise", version: str = "v1",
+                progress: bool | None = None, **filters: Any) -> list[dict[str, Any]]:
+        """Every record of a list endpoint, as the API returns them, de-duplicated.
+
+        Parameters
+        ----------
+        endpoint : str
+            ``customer``, ``supplierInvoice``, ``customer/10001/invoice`` ...
+        on_incomplete : {"raise", "warn"}
+            What to do when fewer unique records than ``totalCount`` arrive.
+        **filters
+            Query parameters: ``status="Active"``,
+            ``lastModifiedDateTime=(">=", date(2020, 1, 14))``,
+            ``attributes={"COLOR": "RED"}`` ...
+
+        Raises
+        ------
+        FilterError
+            A filter the API would refuse (before any request).
+        IncompleteResultError
+            A page failed, or records are missing (see ``on_incomplete``).
+        """
+        pager = self.pages(endpoint, version=version, progress=progress, **filters)
+        return collect(pager, on_incomplete=on_incomplete)
+
+    def fetch(self, endpoint: str, *, on_incomplete: str = "raise", parse_dates: bool = True,
+              version: str = "v1", progress: bool | None = None,
+              **filters: Any) -> pd.DataFrame:
+        """Every record of a list endpoint as a DataFrame.
+
+        Paging is handled (see ``Client.pages``); nested objects become dotted columns,
+        lists stay list cells, date-time columns are parsed, ``metadata`` is dropped.
+        Parameters as in :meth:`records`, plus ``parse_dates``.
+
+        Examples
+        --------
+        >>> client.fetch("customer", status="Active")                   # doctest: +SKIP
+        >>> client.fetch("supplier", lastModifiedDateTime=(">=", "2020-01-14"))  # doctest: +SKIP
+        >>> client.fetch("inventory", attributes={"COLOR": "RED"})      # doctest: +SKIP
+        """
+        from ._frames import to_frame
+
+        rows = self.records(endpoint, on_incomplete=on_incomplete, version=version,
+                            progress=progress, **filters)
+        return to_frame(rows, parse_dates=parse_dates)
+
+
+# -- connect --------------------------------------------------------------------------------
+def _is_sandbox_handle(target: Any) -> bool:
+    return hasattr(target, "url") and hasattr(target, "credentials")
+
+
+def connect(target: Any = None, *, company: int | str | None = None,
+            client_id: str | None = None, client_secret: str | None = None,
+            tenant_id: str | None = None, scopes: str | Iterable[str] | None = None,
+            environment: Environment | str | None = None, max_workers: int = 4,
+            progress: bool = True, adapter: BaseAdapter | None = None,
+            token_store: TokenStore | None = None) -> Client:
+    """Sign in and return a ``Client``, in one line.
+
+    Parameters
+    ----------
+    target : sandbox handle, Environment, str or None
+        A running sandbox (``vnkit.sandbox.start()``: its URL, demo credentials and
+        companies are used); an ``Environment``; ``"production"``, ``"legacy"`` or a
+        sandbox URL; or None for ``VNKIT_ENV`` (default production).
+    company : int or str, optional
+        Company id or name. With a sandbox, the default is its first company and the
+        company decides the tenant signed in to. Default elsewhere: ``VNKIT_COMPANY_ID``.
+    client_id, client_secret, tenant_id : str, optional
+        Override the sandbox's or the ``VNKIT_CLIENT_ID`` / ``VNKIT_CLIENT_SECRET`` /
+        ``VNKIT_TENANT_ID`` values.
+    scopes : str or iterable of str, optional
+        Visma Connect scopes (default ``VNKIT_SCOPES``, else read-only); short names
+        such as ``"read"`` are expanded.
+    environment : Environment or str, optional
+        Overrides the environment implied by ``target``.
+    max_workers : int
+        Concurrent page requests after page 1.
+    progress : bool
+        Progress bars on multi-page fetches.
+    adapter, token_store
+        Transport and token storage (see ``Client``).
+
+    Returns
+    -------
+    Client
+        Signed in (a token was fetched), with ``ipp-company-id`` set if a company is known.
+
+    Raises
+    ------
+    ConfigurationError
+        Missing credentials, an unknown environment or company name (before any request
+        where it can be told without one).
+    AuthError
+        Visma Connect refused the sign-in.
+
+    Examples
+    --------
+    >>> sandbox = vnkit.sandbox.start()                 # doctest: +SKIP
+    >>> client = vnkit.connect(sandbox, company="Nordic Widgets AS")  # doctest: +SKIP
+    >>> client = vnkit.connect()  # VNKIT_* environment variables, production  # doctest: +SKIP
+    """
+    directory: list[tuple[str, Any, str | None]] = []
+    if _is_sandbox_handle(target):
+        env = Environment.sandbox(str(target.url))
+        creds_obj = target.credentials
+        directory = [_company_record(c) for c in getattr(creds_obj, "companies", ())]
+        if not directory:
+            raise ConfigurationError("the sandbox handle lists no companies",
+                                     hint="start the sandbox with its demo data (reset=True)")
+        wanted = directory[0][1] if company is None else company
+        matches = [d for d in directory
+                   if str(d[1]) == str(wanted).strip()
+                   or d[0].casefold() == str(wanted).strip().casefold()]
+        if not matches:
+            raise ConfigurationError(
+                f"the sandbox has no company {company!r}",
+                hint="choose one of: " + ", ".join(f"{n!r} (id {c})" for n, c, _ in directory))
+        name, company_id, company_tenant = matches[0]
+        if company_tenant is None and callable(getattr(creds_obj, "tenant_id", None)):
+            company_tenant = creds_obj.tenant_id(company_id)
+        credentials = ServiceCredentials(
+            client_id or creds_obj.client_id, client_secret or creds_obj.client_secret,
+            str(tenant_id or company_tenant), normalise_scopes(
+                scopes if scopes is not None else getattr(creds_obj, "scopes", None)))
+        selected: tuple[str, Any] | None = (name, company_id)
+    else:
+        selected = None
+        if isinstance(target, Environment):
+            env = target
+        elif isinstance(target, str):
+            env = Environment.from_name(target)
+        elif target is None:
+            env = None
+        else:
+            raise ConfigurationError(
+                f"connect() cannot use a {type(target).__name__} as its target",
+                hint="pass a sandbox handle (vnkit.sandbox.start()), an Environment, "
+                     "'production', 'legacy' or a sandbox URL")
+        if env is None and environment is None:
+            env = Environment.from_env()
+        credentials = ServiceCredentials.from_env(
+            client_id=client_id, client_secret=client_secret, tenant_id=tenant_id,
+            scopes=scopes if scopes is None or isinstance(scopes, str) else " ".join(scopes))
+        if company is None:
+            company = company_from_env()
+    if environment is not None:
+        env = environment if isinstance(environment, Environment) else \
+            Environment.from_name(environment)
+    client = Client(env, credentials, max_workers=max_workers, progress=progress,
+                    adapter=adapter, token_store=token_store, companies=directory)
+    try:
+        client.sign_in()
+        if selected is not None:
+            # The tenant was chosen above (possibly overridden): do not switch it here.
+            client._select(*selected)
+        elif company is not None:
+            client.use_company(company)
+    except BaseException:
+        client.close()
+        raise
+    return client

@@ -1,0 +1,342 @@
+"""Paging done the way knowledge-base article 08 says, and then some.
+
+- The same filters on every page; only ``pageNumber`` changes after page 2.
+- Page 1 asks for a large ``pageSize`` (the API clamps it silently) to learn the
+  endpoint's ``maxPageSize`` from ``metadata``; every later page asks for exactly that
+  size, so the page size never changes mid-run (the article's pitfall: records 4 and 5
+  vanish when pageSize goes from 3 to 5).
+- ``totalCount`` is re-read from every page; when it grows, the extra pages are fetched.
+- Pages after the first are fetched concurrently on a small thread pool and handed out
+  in page order.
+- No silent loss: records are de-duplicated by the endpoint's key and counted against
+  the last ``totalCount``; a failed page is an error naming it, never a partial result.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._endpoints import EndpointInfo
+from ._exceptions import FilterError, IncompleteResultError, IncompleteResultWarning
+
+#: ``pageSize`` of the first request: larger than any endpoint's maximum, so the API
+#: answers with its maximum and says what it is in ``metadata.maxPageSize``.
+PROBE_PAGE_SIZE = 10_000
+
+#: A run that keeps finding more pages stops after this many (a runaway guard).
+MAX_PAGES = 100_000
+
+_INCOMPLETE_HINT = ("records were added, removed or re-ordered while the pages were read: "
+                    "run the fetch again, or narrow it with "
+                    "lastModifiedDateTime=(\">=\", ...) (vnkit.last_modified) so the "
+                    "result set holds still while it is paged")
+
+FetchPage = Callable[[dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list endpoint.
+
+    Attributes
+    ----------
+    number : int
+        1-based page number.
+    records : list of dict
+        The records as the API returned them.
+    total_count : int or None
+        ``metadata.totalCount`` on this page (None when the endpoint gives none).
+    max_page_size : int or None
+        ``metadata.maxPageSize`` on this page.
+    """
+
+    number: int
+    records: list[dict[str, Any]] = field(repr=False)
+    total_count: int | None = None
+    max_page_size: int | None = None
+
+    def __repr__(self) -> str:
+        return (f"Page(number={self.number}, records={len(self.records)}, "
+                f"total_count={self.total_count}, max_page_size={self.max_page_size})")
+
+
+def _metadata(records: Any) -> tuple[int | None, int | None]:
+    """``(totalCount, maxPageSize)`` from the first record that carries metadata."""
+    if isinstance(records, list) and records and isinstance(records[0], dict):
+        meta = records[0].get("metadata")
+        if isinstance(meta, dict):
+            total, size = meta.get("totalCount"), meta.get("maxPageSize")
+            return (int(total) if total is not None else None,
+                    int(size) if size is not None else None)
+    return None, None
+
+
+def _as_records(body: Any) -> list[dict[str, Any]]:
+    if body is None:
+        return []
+    if isinstance(body, list):
+        return body
+    return [body]  # a single object (e.g. ``customer/10001``) is a one-record page
+
+
+class Pager:
+    """Lazy iterator over the pages of a list endpoint; see ``Client.pages``.
+
+    Nothing is requested until iteration starts. A Pager can be iterated once.
+
+    Attributes (filled in while iterating)
+    --------------------------------------
+    page_size : int or None
+        The page size used for pages 2 onwards (the endpoint's ``maxPageSize``).
+    total_count : int or None
+        The ``totalCount`` of the answer that arrived last.
+    first_total_count : int or None
+        The ``totalCount`` of page 1.
+    calls : int
+        HTTP requests made for this run (transport retries not counted).
+    received : int
+        Records received so far, duplicates included.
+    failed_pages : list of int
+        Pages that could not be fetched.
+    """
+
+    def __init__(self, fetch_page: FetchPage, endpoint: str, params: dict[str, Any], *,
+                 info: EndpointInfo, page_size: int | None = None, max_workers: int = 4,
+                 progress: bool = False):
+        self.endpoint = endpoint
+        self.info = info
+        self.params = dict(params)
+        self.max_workers = max(1, int(max_workers))
+        self.progress = progress
+        self.page_size: int | None = None
+        self.total_count: int | None = None
+        self.first_total_count: int | None = None
+        self.min_total_count: int | None = None
+        self.calls = 0
+        self.failed_pages: list[int] = []
+        self._requested_size = page_size
+        self._fetch_page = fetch_page
+        self._started = False
+        self.received = 0
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (f"<Pager {self.endpoint!r} params={self.params!r} page_size={self.page_size} "
+                f"total_count={self.total_count} calls={self.calls}>")
+
+    # -- one request ---------------------------------------------------------------------
+    def _get(self, number: int | None, size: int | None) -> Page:
+        params = dict(self.params)
+        if number is not None:
+            params["pageNumber"] = number
+            params["pageSize"] = size
+        with self._lock:
+            self.calls += 1
+        records = _as_records(self._fetch_page(params))
+        total, max_size = _metadata(records)
+        with self._lock:
+            self.received += len(records)
+            # "The last totalCount" is the one that arrived last, whatever its page.
+            if total is not None:
+                self.total_count = total
+                self.min_total_count = (total if self.min_total_count is None
+                                        else min(self.min_total_count, total))
+        return Page(number or 1, records, total, max_size)
+
+    # -- iteration -----------------------------------------------------------------------
+    def __iter__(self) -> Iterator[Page]:
+        if self._started:
+            raise RuntimeError("a Pager can be iterated only once; call client.pages(...) "
+                               "again for a new run")
+        self._started = True
+        if not self.info.paged:
+            yield self._get(None, None)
+            return
+        requested = self._requested_size or PROBE_PAGE_SIZE
+        first = self._get(1, requested)  # errors on page 1 propagate as they are
+        self.first_total_count = first.total_count
+        if first.total_count is None:
+            yield first
+            if first.records:
+                yield from self._until_short_page(first)
+            return
+        size = min(requested, first.max_page_size or requested)
+        if first.records and len(first.records) < size and first.total_count > len(
+                first.records):
+            # The API gave fewer records than it said it would: page by what it gives,
+            # or page 2 would start past records it never showed.
+            size = len(first.records)
+        self.page_size = size
+        yield first
+        if first.records:
+            yield from self._remaining(size)
+
+    def _until_short_page(self, first: Page) -> Iterator[Page]:
+        """No metadata (``vatCategory``): read on until a short or empty page."""
+        size = len(first.records)
+        self.page_size = size
+        previous = first.records
+        for number in range(2, MAX_PAGES):
+            page = self._get(number, size)
+            if not page.records or page.records == previous:
+                return  # empty, or an endpoint that ignores pageNumber
+            yield page
+            if len(page.records) < size:
+                return
+            previous = page.records
+
+    def _pages_needed(self, size: int) -> int:
+        return min(MAX_PAGES, max(1, math.ceil((self.total_count or 0) / size)))
+
+    def _remaining(self, size: int) -> Iterator[Page]:
+        last_planned = self._pages_needed(size)
+        if last_planned < 2:
+            return
+        bar = self._progress_bar(last_planned)
+        window = self.max_workers * 2
+        pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="vnkit-page")
+        inflight: dict[int, Future[Page]] = {}
+        next_to_submit = next_to_yield = 2
+        try:
+            while True:
+                while next_to_submit <= last_planned and len(inflight) < window:
+                    future = pool.submit(self._get, next_to_submit, size)
+                    if bar is not None:
+                        future.add_done_callback(lambda _f: bar.update(1))
+                    inflight[next_to_submit] = future
+                    next_to_submit += 1
+                if next_to_yield > last_planned:
+                    # Every planned page is in: did totalCount grow meanwhile?
+                    grown = self._pages_needed(size)
+                    if grown <= last_planned:
+                        return
+                    last_planned = grown
+                    if bar is not None:
+                        bar.total = last_planned
+                        bar.refresh()
+                    continue
+                future = inflight.pop(next_to_yield)
+                try:
+                    page = future.result()
+                except Exception as exc:  # noqa: BLE001 - every failure names its page
+                    self._fail(next_to_yield, exc, inflight, last_planned, next_to_submit)
+                yield page
+                next_to_yield += 1
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+            if bar is not None:
+                bar.close()
+
+    def _fail(self, number: int, exc: BaseException, inflight: dict[int, Future[Page]],
+              last_planned: int, next_to_submit: int) -> None:
+        """Collect every failed page among those in flight, then raise."""
+        failed = {number: exc}
+        cancelled = sum(future.cancel() for future in inflight.values())  # not started yet
+        wait(inflight.values())
+        for other, future in inflight.items():
+            if not future.cancelled() and future.exception() is not None:
+                failed[other] = future.exception()
+        self.failed_pages = sorted(failed)
+        never = max(0, last_planned - next_to_submit + 1) + cancelled
+        cause = failed[self.failed_pages[0]]
+        detail = str(cause).split("\n", 1)[0]
+        pages = ", ".join(map(str, self.failed_pages))
+        expected = self.total_count or 0
+        raise IncompleteResultError(
+            f"{self.endpoint}: page(s) {pages} of {last_planned} could not be fetched "
+            f"({type(cause).__name__}: {detail})"
+            + (f"; {never} later page(s) were not requested" if never else "")
+            + "; no partial result is returned",
+            expected=expected, received=self.received, failed_pages=self.failed_pages,
+            hint=getattr(cause, "hint", None) or "run the fetch again; if the API is "
+                 "throttling (429), wait for the window to reset or lower max_workers",
+        ) from cause
+
+    def _progress_bar(self, pages: int):
+        if not self.progress:
+            return None
+        from tqdm.auto import tqdm
+
+        return tqdm(total=pages, initial=1, desc=self.endpoint, unit="page")
+
+
+# -- the eager path -----------------------------------------------------------------------
+def _user_stacklevel() -> int:
+    """``stacklevel`` that points a warning at the first caller outside vnkit."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def dedupe(records: list[dict[str, Any]], key: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Drop records whose key was seen on an earlier page (first one wins).
+
+    Records without any key field are kept: they cannot be told apart.
+    """
+    if not key:
+        return records
+    seen: set[tuple] = set()
+    out = []
+    for record in records:
+        k = tuple(record.get(f) for f in key)
+        if all(v is None for v in k):
+            out.append(record)
+            continue
+        try:
+            if k in seen:
+                continue
+            seen.add(k)
+        except TypeError:  # an unhashable key value: keep the record
+            pass
+        out.append(record)
+    return out
+
+
+def collect(pager: Pager, *, on_incomplete: str = "raise") -> list[dict[str, Any]]:
+    """Read every page, de-duplicate by key and check the count against ``totalCount``.
+
+    Raises
+    ------
+    IncompleteResultError
+        A page failed (always), or fewer unique records than the last ``totalCount``
+        arrived and ``on_incomplete="raise"``.
+    """
+    if on_incomplete not in ("raise", "warn"):
+        raise FilterError("on_incomplete", f"must be 'raise' or 'warn', not {on_incomplete!r}")
+    records: list[dict[str, Any]] = []
+    pages = 0
+    for page in pager:
+        records.extend(page.records)
+        pages += 1
+    unique = dedupe(records, pager.info.key)
+    expected = pager.total_count
+    dropped = len(records) - len(unique)
+    if expected is not None and len(unique) < expected:
+        message = (f"{pager.endpoint}: {len(unique)} unique records received but the API "
+                   f"reported totalCount {expected} ({pages} page(s) of {pager.page_size}, "
+                   f"{dropped} duplicate(s) dropped)")
+        if on_incomplete == "raise":
+            raise IncompleteResultError(message, expected=expected, received=len(unique),
+                                        hint=_INCOMPLETE_HINT)
+        warnings.warn(f"{message}. HINT: {_INCOMPLETE_HINT}", IncompleteResultWarning,
+                      stacklevel=_user_stacklevel())
+    elif (pager.first_total_count is not None and pager.min_total_count is not None
+          and pager.min_total_count < pager.first_total_count):
+        # Counts add up, but records left the result set mid-run, which shifts later
+        # records onto pages already read: some may be missing without showing in counts.
+        warnings.warn(
+            f"{pager.endpoint}: totalCount fell from {pager.first_total_count} to "
+            f"{pager.min_total_count} while paging; records may have moved between pages. "
+            f"HINT: {_INCOMPLETE_HINT}", IncompleteResultWarning,
+            stacklevel=_user_stacklevel())
+    return unique

@@ -1,0 +1,681 @@
+"""SQLite storage of the sandbox: a template per demo-data version and a working copy.
+
+Generating the demo data takes tens of seconds, so it happens once per
+``(DATA_VERSION, seed, SCHEMA_VERSION)``: the result is a *template* in the user cache
+directory, made of two files:
+
+``template-....sqlite3`` (tens of MB, copied for every working database)::
+
+    meta(key, value)                      data version, seed, signing key, status values
+    companies(company_id, name, tenant_id, country, currency, organization_number, role, doc)
+    clients(client_id, client_secret, kind, tenant_ids)
+    records(id, company_id, entity, seq, key, status, name, modified, created, attrs)
+    facets(company_id, entity, field, value, id)   exact-match filter values, lower-cased
+    docs(id, doc)                         overlay: documents written after generation
+
+``template-....docs.sqlite3`` (hundreds of MB, never copied, opened read-only)::
+
+    docs(id, doc)                         the generated read-shape JSON of each record
+
+A working database is a copy of the first file that attaches the second read-only. A
+record's document is its overlay row if there is one, else the template's, so a reset
+copies tens of megabytes rather than half a gigabyte, and every sandbox on a machine
+shares one copy of the bulky JSON. Writes (a later issue) go to the working copy only:
+new or changed documents into its ``docs`` overlay, columns into ``records``.
+
+The JSON text lives apart from the filter columns so that a filter that has to look at
+every record of an entity (``name`` contains ...) scans a narrow table, not megabytes
+of JSON; a page then joins only the rows it returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import secrets
+import shutil
+import sqlite3
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from ._entities import ENTITIES, SUBLISTS, Entity
+
+# Bump when the table layout or the meaning of a stored column changes: it is part of
+# the template's file name, so an old cache is simply not used any more.
+SCHEMA_VERSION = 2
+
+_ENTITY_BY_LOWER = {name.lower(): e for name, e in ENTITIES.items()}
+
+_BATCH = 5000
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def cache_dir() -> Path:
+    """Directory of the template and the default working database.
+
+    ``VNKIT_CACHE_DIR`` wins over the platform's user cache directory, so tests and CI
+    can keep their data under a directory they own.
+    """
+    env = os.environ.get("VNKIT_CACHE_DIR")
+    if env:
+        path = Path(env)
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_cache_dir("vnkit"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def load_data_module(name: str) -> ModuleType:
+    """Import the module that provides the demo data (see ``Settings.data_module``)."""
+    return importlib.import_module(name)
+
+
+def effective_seed(data: ModuleType, seed: int | None) -> int:
+    """The seed a run uses: the explicit one, else the data module's default."""
+    if seed is not None:
+        return int(seed)
+    from ._settings import FALLBACK_SEED
+
+    return int(getattr(data, "DEFAULT_SEED", FALLBACK_SEED))
+
+
+def template_path(data: ModuleType, seed: int) -> Path:
+    """Where the template for this data module, data version and seed is cached."""
+    module_tag = data.__name__.rsplit(".", 1)[-1].lstrip("_")
+    name = f"template-{module_tag}-d{data.DATA_VERSION}-x{SCHEMA_VERSION}-s{seed}.sqlite3"
+    return cache_dir() / name
+
+
+def docs_path(template: Path) -> Path:
+    """The documents file that belongs to a template."""
+    return template.with_name(template.name.removesuffix(".sqlite3") + ".docs.sqlite3")
+
+
+# --------------------------------------------------------------------------- values
+
+
+def normalise_datetime(value: Any) -> str | None:
+    """Fixed-width ``YYYY-MM-DDTHH:MM:SS.ffffff`` so that text order is time order.
+
+    A UTC offset in the record is dropped rather than converted: the API shows and
+    filters by the wall-clock time it stores, and converting would move a record
+    modified just after midnight onto the previous day.
+    """
+    if value is None or value == "":
+        return None
+    text = str(value)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+def field_value(record: dict, dotted: str) -> Any:
+    """Value at a dotted path such as ``customer.number`` (None where absent)."""
+    value: Any = record
+    for part in dotted.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def facet_text(value: Any) -> str:
+    """How an exact-match filter value is stored and compared: lower-cased text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value).casefold()
+
+
+def facet_fields(entity: Entity) -> tuple[str, ...]:
+    """Record fields of ``entity`` that exact-match filters or sub-lists compare with."""
+    fields = set(entity.filters.values())
+    fields.update(f for (child, f) in SUBLISTS.values() if child == entity.name)
+    return tuple(sorted(fields))
+
+
+def attribute_map(record: dict) -> str | None:
+    """The record's attributes as compact JSON ``{ID: value}`` for the attributes filter."""
+    items = record.get("attributes")
+    if not items:
+        return None
+    out = {}
+    for item in items:
+        if isinstance(item, dict) and item.get("id") is not None:
+            value = item.get("value")
+            out[str(item["id"]).upper()] = None if value is None else str(value)
+    return json.dumps(out, separators=(",", ":"), ensure_ascii=False) if out else None
+
+
+# --------------------------------------------------------------------------- attributes
+
+
+def _truthy(text: str) -> str:
+    return "1" if text.strip().lower() in ("1", "true", "yes") else "0"
+
+
+@lru_cache(maxsize=512)
+def _compile_attribute_spec(spec: str) -> tuple[tuple[str, str, Any], ...]:
+    """Parse the matcher the query layer built: ``[[ID, kind, wanted], ...]``."""
+    out = []
+    for attribute_id, kind, wanted in json.loads(spec):
+        if kind == "multi":
+            wanted = frozenset(v.strip() for v in wanted.split(",") if v.strip())
+        elif kind == "bool":
+            wanted = _truthy(wanted)
+        elif kind == "itext":
+            wanted = wanted.casefold()
+        out.append((attribute_id, kind, wanted))
+    return tuple(out)
+
+
+def attribute_match(attrs: str | None, spec: str) -> int:
+    """SQL function ``vn_attr_match(attrs, spec)``: 1 when every wanted attribute matches.
+
+    Kept in SQL (rather than filtering rows in Python) so that ``COUNT``, ``LIMIT`` and
+    ``OFFSET`` still describe the filtered set.
+    """
+    if attrs is None:
+        return 0
+    have_all = json.loads(attrs)
+    for attribute_id, kind, wanted in _compile_attribute_spec(spec):
+        have = have_all.get(attribute_id)
+        if have is None:
+            return 0
+        if kind == "text":
+            ok = have == wanted
+        elif kind == "itext":
+            ok = have.casefold() == wanted
+        elif kind == "date":
+            ok = (normalise_datetime(have) or "")[:10] == wanted
+        elif kind == "bool":
+            ok = _truthy(have) == wanted
+        elif kind == "multi":
+            ok = frozenset(v.strip() for v in have.split(",") if v.strip()) == wanted
+        else:  # an unknown kind can only come from a bug in the query layer
+            ok = False
+        if not ok:
+            return 0
+    return 1
+
+
+# --------------------------------------------------------------------------- building
+
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE companies(
+    company_id INTEGER PRIMARY KEY, name TEXT NOT NULL, tenant_id TEXT NOT NULL,
+    country TEXT, currency TEXT, organization_number TEXT, role TEXT, doc TEXT);
+CREATE TABLE clients(
+    client_id TEXT PRIMARY KEY, client_secret TEXT NOT NULL, kind TEXT NOT NULL,
+    tenant_ids TEXT NOT NULL);
+CREATE TABLE records(
+    id INTEGER PRIMARY KEY, company_id INTEGER NOT NULL, entity TEXT NOT NULL,
+    seq INTEGER NOT NULL, key TEXT COLLATE NOCASE, status TEXT, name TEXT,
+    modified TEXT, created TEXT, attrs TEXT);
+CREATE TABLE docs(id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE tmpl.docs(id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
+CREATE TABLE facets(
+    company_id INTEGER NOT NULL, entity TEXT NOT NULL, field TEXT NOT NULL,
+    value TEXT NOT NULL, id INTEGER NOT NULL,
+    PRIMARY KEY(company_id, entity, field, value, id)) WITHOUT ROWID;
+"""
+
+# Created after the bulk load: maintaining them row by row would slow the load down.
+_INDEXES = """
+CREATE UNIQUE INDEX records_seq ON records(company_id, entity, seq);
+CREATE INDEX records_key ON records(company_id, entity, key);
+CREATE INDEX records_status ON records(company_id, entity, status);
+CREATE INDEX records_modified ON records(company_id, entity, modified);
+CREATE INDEX records_created ON records(company_id, entity, created);
+"""
+
+
+def _dataclass_dict(obj: Any) -> dict:
+    import dataclasses
+
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+
+
+def build_template(path: Path, data: ModuleType, seed: int,
+                   companies: Iterable[int] | None = None,
+                   documents: Path | None = None) -> dict[str, Any]:
+    """Generate the demo data into new files at ``path`` and ``documents``.
+
+    ``documents`` defaults to :func:`docs_path` of ``path``; neither may exist yet.
+    Returns figures about the build (records, seconds) for logging.
+    """
+    started = time.perf_counter()
+    documents = documents or docs_path(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("ATTACH DATABASE ? AS tmpl", (str(documents),))
+        # Large pages in the documents file: most documents (a few kB of JSON) then fit
+        # in one page instead of spilling into half-empty overflow pages (~30 % smaller).
+        conn.executescript("PRAGMA tmpl.page_size=16384;"
+                           "PRAGMA journal_mode=OFF; PRAGMA tmpl.journal_mode=OFF;"
+                           "PRAGMA synchronous=OFF; PRAGMA tmpl.synchronous=OFF;"
+                           "PRAGMA cache_size=-200000; PRAGMA temp_store=MEMORY;")
+        conn.executescript(_SCHEMA)
+        conn.execute("BEGIN")
+        conn.executemany(
+            "INSERT INTO companies VALUES (?,?,?,?,?,?,?,?)",
+            [(c.company_id, c.name, c.tenant_id, c.country, c.currency,
+              c.organization_number, c.role,
+              json.dumps(_dataclass_dict(c), ensure_ascii=False)) for c in data.COMPANIES])
+        conn.executemany(
+            "INSERT INTO clients VALUES (?,?,?,?)",
+            [(c.client_id, c.client_secret, c.kind, json.dumps(list(c.tenant_ids)))
+             for c in data.CLIENTS])
+        kwargs = {} if companies is None else {"companies": companies}
+        count, statuses = _load_records(conn, data.generate(seed, **kwargs))
+        conn.execute("COMMIT")
+        generated = time.perf_counter() - started
+        conn.executescript(_INDEXES)
+        conn.execute("ANALYZE")
+        meta = {
+            "schema_version": str(SCHEMA_VERSION),
+            "data_version": str(data.DATA_VERSION),
+            "data_module": data.__name__,
+            "seed": str(seed),
+            "status_values": json.dumps({k: sorted(v) for k, v in statuses.items()}),
+            "records": str(count),
+            "built_seconds": f"{time.perf_counter() - started:.2f}",
+        }
+        conn.executemany("INSERT INTO meta VALUES (?,?)", meta.items())
+        conn.execute("DETACH DATABASE tmpl")
+    finally:
+        conn.close()
+    return {"records": count, "generate_and_insert_s": generated,
+            "total_s": time.perf_counter() - started}
+
+
+def _load_records(conn: sqlite3.Connection,
+                  source: Iterator[tuple[int, str, dict]]) -> tuple[int, dict[str, set]]:
+    """Insert generated records in batches; returns the count and status values seen."""
+    seqs: dict[tuple[int, str], int] = defaultdict(int)
+    statuses: dict[str, set] = defaultdict(set)
+    facet_cache: dict[str, tuple[str, ...]] = {}
+    records, docs, facets = [], [], []
+    next_id = 0
+    dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+    def flush() -> None:
+        conn.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?)", records)
+        conn.executemany("INSERT INTO tmpl.docs VALUES (?,?)", docs)
+        conn.executemany("INSERT OR IGNORE INTO facets VALUES (?,?,?,?,?)", facets)
+        records.clear()
+        docs.clear()
+        facets.clear()
+
+    for company_id, entity_name, record in source:
+        entity = _ENTITY_BY_LOWER.get(entity_name.lower())
+        name = entity.name if entity else entity_name
+        seqs[(company_id, name)] += 1
+        next_id += 1
+        key = status = title = modified = created = attrs = None
+        if entity is not None:
+            key = record.get(entity.key)
+            key = None if key is None else str(key)
+            if entity.status_field:
+                status = record.get(entity.status_field)
+                if status is not None:
+                    status = str(status)
+                    statuses[name].add(status)
+            if entity.name_field:
+                title = record.get(entity.name_field)
+                title = None if title is None else str(title).casefold()
+            if entity.modified_field:
+                modified = normalise_datetime(record.get(entity.modified_field))
+            if entity.created_field:
+                created = normalise_datetime(record.get(entity.created_field))
+            if entity.attributes:
+                attrs = attribute_map(record)
+            fields = facet_cache.get(name)
+            if fields is None:
+                fields = facet_cache[name] = facet_fields(entity)
+            for dotted in fields:
+                value = field_value(record, dotted)
+                if value is None:
+                    continue
+                for item in value if isinstance(value, list) else (value,):
+                    if item is not None and not isinstance(item, dict):
+                        facets.append((company_id, name, dotted, facet_text(item), next_id))
+        records.append((next_id, company_id, name, seqs[(company_id, name)], key, status,
+                        title, modified, created, attrs))
+        docs.append((next_id, dumps(record)))
+        if len(records) >= _BATCH:
+            flush()
+    flush()
+    return next_id, statuses
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """Exclusive lock so two processes do not both spend 20 s generating the template.
+
+    Where ``fcntl`` is missing (Windows) both may generate; the atomic rename still
+    leaves one complete template.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ensure_template(data: ModuleType, seed: int,
+                    on_generate: Callable[[Path], None] | None = None) -> Path:
+    """Return the cached template, building it first if it is missing.
+
+    ``on_generate`` is called (with the template path) just before a build starts, so
+    the caller can tell the user why the first start is slow.
+    """
+    path = template_path(data, seed)
+    documents = docs_path(path)
+    if path.exists() and documents.exists():
+        return path
+    with _file_lock(path.with_suffix(".lock")):
+        if path.exists() and documents.exists():  # built while we waited for the lock
+            return path
+        if on_generate is not None:
+            on_generate(path)
+        fd, tmp = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        os.unlink(tmp)  # sqlite must create the files itself
+        tmp_docs = tmp + ".docs"
+        try:
+            build_template(Path(tmp), data, seed, documents=Path(tmp_docs))
+            # Documents first: the main file's presence is what says "complete".
+            os.replace(tmp_docs, documents)
+            os.replace(tmp, path)
+            _remove_outdated_templates(data, seed, path)
+        finally:
+            for leftover in (tmp, tmp_docs):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(leftover)
+    return path
+
+
+def _remove_outdated_templates(data: ModuleType, seed: int, current: Path) -> None:
+    """Delete this data module's templates of older data or schema versions.
+
+    They are never used again (their names no longer match) and each holds hundreds
+    of megabytes. Templates of other seeds are kept: a user may switch back.
+    """
+    module_tag = data.__name__.rsplit(".", 1)[-1].lstrip("_")
+    keep = {current.name, docs_path(current).name, current.with_suffix(".lock").name}
+    for candidate in current.parent.glob(f"template-{module_tag}-d*-x*-s{seed}.*"):
+        if candidate.name not in keep:
+            with contextlib.suppress(OSError):
+                candidate.unlink()
+
+
+def _meta_of(path: Path, key: str | None = None) -> Any:
+    """The meta table of a database file (or one value of it); None if unreadable."""
+    if not path.exists():
+        return None
+    try:
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            meta = dict(conn.execute("SELECT key, value FROM meta"))
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return meta if key is None else meta.get(key)
+
+
+def _remove_db_files(path: Path) -> None:
+    # A stale -wal file next to a replaced database would be replayed into it.
+    for suffix in ("-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(str(path) + suffix)
+
+
+def prepare_working_db(template: Path, db: str | os.PathLike | None = None,
+                       reset: bool = False) -> Path:
+    """Return a working database made from ``template``.
+
+    ``db=None`` means the persistent ``<cache>/sandbox.sqlite3``. The file is copied
+    from the template when it is missing, when ``reset`` is true, or when it was made
+    from another template (new data version, seed or schema). Each fresh copy gets its
+    own token-signing key, so tokens of an earlier copy stop working after a reset.
+
+    A reset replaces the file; a server still running on it keeps its old copy, so
+    stop a sandbox before resetting the database it uses.
+    """
+    path = Path(db) if db is not None else cache_dir() / "sandbox.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Two sandboxes starting together on the same file: the second waits and reuses.
+    with _file_lock(path.with_name(path.name + ".lock")):
+        if reset or not _is_copy_of(path, template):
+            _copy_template(template, path)
+        _set_meta(path, "docs_path", str(docs_path(template).resolve()))
+    return path
+
+
+def _is_copy_of(path: Path, template: Path) -> bool:
+    have, wanted = _meta_of(path), _meta_of(template) or {}
+    return have is not None and all(
+        have.get(k) == wanted.get(k)
+        for k in ("schema_version", "data_version", "data_module", "seed"))
+
+
+def _set_meta(path: Path, key: str, value: str) -> None:
+    if _meta_of(path, key) == value:  # nothing to write: leave the file untouched
+        return
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+    finally:
+        conn.close()
+
+
+def _copy_template(template: Path, path: Path) -> None:
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        shutil.copyfile(template, tmp)
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('signing_key', ?)",
+                         (secrets.token_hex(32),))
+            conn.execute("PRAGMA journal_mode=WAL")
+        finally:
+            conn.close()
+        _remove_db_files(path)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        _remove_db_files(tmp)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class CompanyRow:
+    """A company as the server needs it (the full seed object is in ``doc``)."""
+
+    company_id: int
+    name: str
+    tenant_id: str
+    country: str | None
+    currency: str | None
+    organization_number: str | None
+    role: str | None
+    doc: dict
+
+
+@dataclass(frozen=True)
+class ClientRow:
+    """A registered API client (the seed's ``DemoClient``)."""
+
+    client_id: str
+    client_secret: str
+    kind: str
+    tenant_ids: tuple[str, ...]
+
+    def __repr__(self) -> str:  # never print the secret by accident
+        return f"ClientRow(client_id={self.client_id!r}, kind={self.kind!r})"
+
+
+# A record's document: the working copy's overlay if it has one, else the template's.
+# Read as BLOB so that pages are joined as bytes without a decode/encode round trip.
+_DOC = "CAST(COALESCE(o.doc, t.doc) AS BLOB)"
+_DOC_JOIN = "LEFT JOIN main.docs o ON o.id = r.id LEFT JOIN tmpl.docs t ON t.id = r.id"
+
+
+class Store:
+    """Read access to a working database, one SQLite connection per thread.
+
+    Parameters
+    ----------
+    path
+        A working database made by :func:`prepare_working_db`.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = str(path)
+        self._docs_path = _meta_of(Path(path), "docs_path")
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        # Bumped by every write, so cached counts are never stale.
+        self.generation = 0
+        self._counts: dict[tuple, tuple[int, int]] = {}
+        conn = self.connection()
+        self.meta: dict[str, str] = dict(conn.execute("SELECT key, value FROM meta"))
+        self.companies: tuple[CompanyRow, ...] = tuple(
+            CompanyRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7] or "{}"))
+            for r in conn.execute("SELECT * FROM companies ORDER BY company_id"))
+        self.clients: dict[str, ClientRow] = {
+            r[0]: ClientRow(r[0], r[1], r[2], tuple(json.loads(r[3])))
+            for r in conn.execute("SELECT * FROM clients ORDER BY rowid")}
+        self.company_by_id = {c.company_id: c for c in self.companies}
+        by_tenant: dict[str, list[CompanyRow]] = defaultdict(list)
+        for company in self.companies:
+            by_tenant[company.tenant_id].append(company)
+        self.companies_by_tenant = {k: tuple(v) for k, v in by_tenant.items()}
+        self.status_values: dict[str, list[str]] = json.loads(
+            self.meta.get("status_values", "{}"))
+        self._attribute_kinds: dict[int, dict[str, str]] = {}
+
+    @property
+    def signing_key(self) -> bytes:
+        """HMAC key of this database's tokens (made when the working copy was made)."""
+        return bytes.fromhex(self.meta["signing_key"])
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (created on first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                                   uri=True)
+            # immutable: the template's documents never change, so SQLite may skip
+            # locking and change detection on that file.
+            conn.execute("ATTACH DATABASE ? AS tmpl",
+                         (Path(self._docs_path).as_uri() + "?mode=ro&immutable=1",))
+            conn.executescript(
+                "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY;"
+                "PRAGMA cache_size=-16000; PRAGMA mmap_size=536870912;")
+            conn.create_function("vn_attr_match", 2, attribute_match, deterministic=True)
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every thread's connection (at server shutdown)."""
+        with self._lock:
+            for conn in self._connections:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    # -- queries -------------------------------------------------------------
+
+    def count(self, where: str, params: tuple) -> int:
+        """Number of records matching ``where`` (cached until the next write)."""
+        cache_key = (where, params)
+        hit = self._counts.get(cache_key)
+        if hit is not None and hit[0] == self.generation:
+            return hit[1]
+        generation = self.generation
+        (total,) = self.connection().execute(
+            f"SELECT COUNT(*) FROM records r WHERE {where}", params).fetchone()
+        if len(self._counts) > 4096:  # bounded: filters are user input
+            self._counts.clear()
+        self._counts[cache_key] = (generation, total)
+        return total
+
+    def page(self, where: str, params: tuple, limit: int | None,
+             offset: int = 0) -> list[bytes]:
+        """JSON texts (as bytes) of matching records in ``seq`` order."""
+        sql = f"SELECT {_DOC} FROM records r {_DOC_JOIN} WHERE {where} ORDER BY r.seq"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params = (*params, limit, offset)
+        return [row[0] for row in self.connection().execute(sql, params)]
+
+    def one(self, company_id: int, entity: str, key: str) -> bytes | None:
+        """JSON text of the record with this key (case-insensitive), or None."""
+        row = self.connection().execute(
+            f"SELECT {_DOC} FROM records r {_DOC_JOIN} "
+            "WHERE r.company_id = ? AND r.entity = ? AND r.key = ? ORDER BY r.seq LIMIT 1",
+            (company_id, entity, key)).fetchone()
+        return None if row is None else row[0]
+
+    def exists(self, company_id: int, entity: str, key: str) -> bool:
+        """Whether a record with this key exists."""
+        return self.connection().execute(
+            "SELECT 1 FROM records WHERE company_id = ? AND entity = ? AND key = ? LIMIT 1",
+            (company_id, entity, key)).fetchone() is not None
+
+    def attribute_kinds(self, company_id: int) -> dict[str, str]:
+        """``{ATTRIBUTEID: controlType}`` from the company's ``attribute`` records."""
+        kinds = self._attribute_kinds.get(company_id)
+        if kinds is None:
+            kinds = {}
+            for (doc,) in self.connection().execute(
+                    f"SELECT {_DOC} FROM records r {_DOC_JOIN} "
+                    "WHERE r.company_id = ? AND r.entity = 'attribute'", (company_id,)):
+                record = json.loads(doc)
+                attribute_id = record.get("attributeID") or record.get("attributeId")
+                if attribute_id:
+                    kinds[str(attribute_id).upper()] = str(record.get("controlType") or "")
+            self._attribute_kinds[company_id] = kinds
+        return kinds
+
+
+def open_store(data_module: str, seed: int | None, db: str | os.PathLike | None = None,
+               reset: bool = False,
+               on_generate: Callable[[Path], None] | None = None) -> Store:
+    """Template (built if missing) → working copy → :class:`Store`, in one call."""
+    data = load_data_module(data_module)
+    template = ensure_template(data, effective_seed(data, seed), on_generate)
+    return Store(prepare_working_db(template, db, reset))
