@@ -31,6 +31,14 @@ from ._exceptions import (
     VnkitError,
 )
 from ._filters import attributes, created, last_modified
+from ._auth import MemoryTokenStore
+from ._interactive import SignIn
+from ._postman import PostmanEnvironment, load_postman_environment
+from ._tokencache import FileTokenStore
+from ._background import BackgroundJob
+from ._webhooks import WebhookReceiver
+from ._payload import CLEAR, UnknownFieldWarning, line, payload, unwrap
+from ._vat import diagnose_vat, vat_matrix
 
 __all__ = [
     "connect",
@@ -40,6 +48,20 @@ __all__ = [
     "last_modified",
     "created",
     "attributes",
+    "SignIn",
+    "MemoryTokenStore",
+    "FileTokenStore",
+    "load_postman_environment",
+    "PostmanEnvironment",
+    "BackgroundJob",
+    "WebhookReceiver",
+    "payload",
+    "unwrap",
+    "line",
+    "CLEAR",
+    "UnknownFieldWarning",
+    "diagnose_vat",
+    "vat_matrix",
     "VnkitError",
     "ConfigurationError",
     "FilterError",
@@ -57,11 +79,12 @@ __all__ = [
     "__version__",
 ]
 
-_LAZY_SUBMODULES = ("sandbox",)
+_LAZY_SUBMODULES = ("sandbox", "widgets")
 
 
 def __getattr__(name: str):
-    # ``vnkit.sandbox`` pulls in FastAPI and uvicorn: load it only when asked for.
+    # ``vnkit.sandbox`` pulls in FastAPI and uvicorn, ``vnkit.widgets`` ipywidgets: load
+    # them only when asked for.
     if name in _LAZY_SUBMODULES:
         import importlib
 

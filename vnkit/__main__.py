@@ -20,8 +20,8 @@ def _sandbox_parser(sub: argparse._SubParsersAction) -> None:
                    "(default 127.0.0.1; the sandbox is meant for this machine only)")
     p.add_argument("--port", type=int, default=0,
                    help="port to listen on (default: any free port)")
-    p.add_argument("--db", default=None, help="working database file (default: the "
-                   "persistent one in the vnkit cache directory)")
+    p.add_argument("--db", default=None, help="working database file, kept across runs "
+                   "(default: a fresh copy of the demo data for this run only)")
     p.add_argument("--reset", action="store_true",
                    help="start from a fresh copy of the demo data")
     p.add_argument("--latency-ms", type=float, default=None,

@@ -40,10 +40,13 @@ class Token:
     token_type: str = "Bearer"
     scope: str = ""
     issued_at: float | None = None
+    #: Set by the interactive flow when ``offline_access`` was granted (never shown).
+    refresh_token: str | None = None
 
     def __repr__(self) -> str:
         left = "unknown" if self.expires_at is None else f"{self.expires_at - time.time():.0f}s"
-        return f"Token(access_token=***, expires_in={left}, scope={self.scope!r})"
+        refresh = ", refresh_token=***" if self.refresh_token else ""
+        return f"Token(access_token=***{refresh}, expires_in={left}, scope={self.scope!r})"
 
     def is_fresh(self) -> bool:
         """True until shortly before expiry (``RENEW_LEEWAY``, or a tenth of a short life)."""
@@ -59,13 +62,13 @@ class Token:
         """Plain form, for stores that persist tokens."""
         return {"access_token": self.access_token, "expires_at": self.expires_at,
                 "token_type": self.token_type, "scope": self.scope,
-                "issued_at": self.issued_at}
+                "issued_at": self.issued_at, "refresh_token": self.refresh_token}
 
     @classmethod
     def from_dict(cls, data: dict) -> Token:
         return cls(data["access_token"], data.get("expires_at"),
                    data.get("token_type") or "Bearer", data.get("scope") or "",
-                   data.get("issued_at"))
+                   data.get("issued_at"), data.get("refresh_token"))
 
 
 class TokenStore(Protocol):

@@ -15,9 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import requests
-from requests.adapters import BaseAdapter, HTTPAdapter
-from urllib3.exceptions import MaxRetryError
-from urllib3.util.retry import Retry
+from requests.adapters import BaseAdapter
 
 from . import _endpoints
 from ._auth import ClientCredentialsAuth, TokenStore
@@ -30,10 +28,15 @@ from ._exceptions import (
     error_class_for,
 )
 from ._filters import encode_params
-from ._paging import Pager, collect
+from ._budget import RateBudget
+from ._cache import HttpCache
+from ._paging import Pager, collect_stable
+from ._retry import VnkitRetry, default_adapter
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ._background import BackgroundJob, BackgroundJobs
 
 #: The constant the API expects in ``ipp-application-type``.
 APPLICATION_TYPE = "Visma.net Financials"
@@ -42,38 +45,8 @@ APPLICATION_TYPE = "Visma.net Financials"
 DEFAULT_TIMEOUT = (10.0, 120.0)
 
 
-class _Retry(Retry):
-    """urllib3 retries that give up on a 429 asking for a long wait.
-
-    The API's throttling window is an hour; sleeping through ``Retry-After`` inside a
-    notebook cell would look like a hang, so waits above ``MAX_WAIT`` seconds end the
-    retries and the 429 reaches the caller as ``RateLimitError`` with ``retry_after``.
-    """
-
-    MAX_WAIT = 30.0
-
-    def increment(self, method=None, url=None, response=None, error=None, _pool=None,
-                  _stacktrace=None):
-        if response is not None and response.status == 429:
-            wait = self.get_retry_after(response)
-            if wait is not None and wait > self.MAX_WAIT:
-                raise MaxRetryError(_pool, url, "Retry-After exceeds vnkit's wait limit")
-        return super().increment(method, url, response, error, _pool, _stacktrace)
-
-
-def default_adapter(max_workers: int = 4, retries: int = 3,
-                    backoff_factor: float = 0.5) -> HTTPAdapter:
-    """The transport ``Client`` uses unless given one: pooled, with safe retries.
-
-    Retries 429 (honouring ``Retry-After``) and 5xx for idempotent methods only: a POST
-    is never retried blindly.
-    """
-    retry = _Retry(total=retries, connect=retries, read=retries, status=retries,
-                   backoff_factor=backoff_factor, status_forcelist=(429, 500, 502, 503, 504),
-                   allowed_methods=frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"}),
-                   respect_retry_after_header=True, raise_on_status=False)
-    size = max(10, max_workers + 2)
-    return HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=size)
+# The retry policy and the default transport (``default_adapter``, imported above, where
+# callers and tests have always found it) live in _retry.
 
 
 def _strip_query(url: str) -> str:
@@ -136,9 +109,10 @@ def _hint(status: int, code: str | None, message: str | None,
         return ("the API refused the token even after vnkit renewed it: check client_id, "
                 "client_secret and that tenant_id is the company's tenant id")
     if status == 403:
-        return ("the token lacks the scope (or role) for this call: ask for it with "
-                "scopes=('vismanet_erp_service_api:read', ...) and make sure the application "
-                "has that scope in the Developer Portal")
+        return ("the token lacks the scope (or role) for this call: writes need "
+                "vismanet_erp_service_api:create (POST), :update (PUT) or :delete (DELETE); "
+                "connect with scopes='all' or e.g. scopes=('read', 'create'), and make sure "
+                "the application has those scopes in the Developer Portal")
     if status == 404:
         return ("check the endpoint name and the key in the path; a key with URL-reserved "
                 "characters (/ ? # % & +) must be written b64(<base64url of the key>), e.g. "
@@ -243,6 +217,13 @@ class Client:
         Known ``(name, company_id, tenant_id)`` records (a sandbox's), so that
         ``use_company`` can switch tenant and accept names without a request.
 
+    Attributes
+    ----------
+    budget : RateBudget
+        The hourly call budget as the latest answer reported it (``X-RateLimit-*``).
+    cache : HttpCache
+        Whether GET answers are cached (``enable_cache``); off by default.
+
     Examples
     --------
     >>> with vnkit.connect(sandbox) as client:            # doctest: +SKIP
@@ -286,6 +267,11 @@ class Client:
             auth = ClientCredentialsAuth(credentials, self.environment, store=token_store,
                                          adapter=adapter)
         self.session.auth = auth
+        # The rate budget reads every answer's X-RateLimit headers (see _budget).
+        self.budget = RateBudget()
+        self.session.hooks["response"].append(self.budget.observe)
+        self._http_cache = HttpCache()  # off until enable_cache (see _cache)
+        self._plain_session: requests.Session | None = None
         self.company: int | str | None = None
         self.company_name: str | None = None
         if company is not None:
@@ -432,6 +418,37 @@ class Client:
         raise_for_answer(response)
         return response
 
+    # -- Background API (logic in _background) ----------------------------------------
+    def submit(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+               json: Any = None, version: str = "v1", notify: Any = None) -> BackgroundJob:
+        """Send a request as a Background API job (article 15); returns at once.
+
+        Parameters
+        ----------
+        method, path, params, json, version
+            As in :meth:`request`.
+        notify : None, "subscription", mapping, or str URL
+            How the API should tell you it is done: None (poll ``job.status()``),
+            ``"subscription"`` (a ``BACKGROUND_API_RESPONSE`` webhook), a mapping of
+            headers to echo on that webhook, or (deprecated) a webhook URL.
+
+        Returns
+        -------
+        BackgroundJob
+            ``wait()``, ``status()``, ``result()`` (DataFrame for list GETs).
+        """
+        from ._background import submit
+
+        return submit(self, method, path, params=params, json=json, version=version,
+                      notify=notify)
+
+    @property
+    def background(self) -> BackgroundJobs:
+        """Background jobs: ``client.background.get(job_id)``, ``.submit(...)``."""
+        from ._background import BackgroundJobs
+
+        return BackgroundJobs(self)
+
     def get(self, path: str, *, version: str = "v1", **params: Any) -> Any:
         """``GET`` ``path`` with ``params`` sent as given; returns the parsed JSON.
 
@@ -440,6 +457,32 @@ class Client:
         """
         response = self.request("GET", path, params=params, version=version)
         return response.json() if response.content else None
+
+    # -- writes (vnkit._writes) ----------------------------------------------------------
+    def create(self, resource: str, values: Mapping[str, Any], *,
+               version: str | None = None) -> str:
+        """Create a record; returns its key from ``Location``. Never retried (a POST)."""
+        from ._writes import create
+
+        return create(self, resource, values, version=version)
+
+    def update(self, resource: str, key: Any, values: Mapping[str, Any]) -> None:
+        """Change the given fields of one record (PUT, partial)."""
+        from ._writes import update
+
+        update(self, resource, key, values)
+
+    def delete(self, resource: str, key: Any) -> None:
+        """Delete one record where the API allows it."""
+        from ._writes import delete
+
+        delete(self, resource, key)
+
+    def action(self, resource: str, key: Any, name: str, body: Any = None) -> dict:
+        """Run an action (``release`` ...) on one record; returns the action result."""
+        from ._writes import action
+
+        return action(self, resource, key, name, body)
 
     # -- paged reads ---------------------------------------------------------------------
     def pages(self, endpoint: str, *, version: str = "v1", progress: bool | None = None,
@@ -478,9 +521,12 @@ class Client:
             raise_for_answer(response)
             return response.json() if response.content else []
 
+        retry = getattr(self._adapter, "max_retries", None)
         pager = Pager(fetch_page, path, params, info=_endpoints.lookup(path),
                       page_size=page_size, max_workers=self.max_workers,
-                      progress=self.progress if progress is None else progress)
+                      progress=self.progress if progress is None else progress,
+                      budget=self.budget.scoped(headers["ipp-company-id"]),
+                      max_wait=getattr(retry, "max_wait", VnkitRetry.MAX_WAIT))
         self.last_pager = pager
         return pager
 
@@ -504,10 +550,46 @@ class Client:
         FilterError
             A filter the API would refuse (before any request).
         IncompleteResultError
-            A page failed, or records are missing (see ``on_incomplete``).
+            A page failed, or records are missing (see ``on_incomplete``). When the
+            shortfall came from records moving while the pages were read (the
+            ``totalCount`` changed mid-run), the run is first read again, up to three
+            passes, until one holds still.
         """
-        pager = self.pages(endpoint, version=version, progress=progress, **filters)
-        return collect(pager, on_incomplete=on_incomplete)
+        self.pages(endpoint, version=version, progress=progress, **filters)  # check now
+        return collect_stable(
+            lambda: self.pages(endpoint, version=version, progress=progress, **filters),
+            on_incomplete=on_incomplete)
+
+    # -- HTTP cache (logic in _cache) -----------------------------------------------------
+    @property
+    def cache(self) -> HttpCache:
+        """Whether answers are cached: ``<HttpCache off>`` or where and for how long."""
+        return self._http_cache
+
+    def enable_cache(self, cache: Any = True, *, expire_after: Any = 600) -> HttpCache:
+        """Keep GET answers (status 200) in a SQLite file, so re-runs spend no calls.
+
+        Parameters
+        ----------
+        cache : True or path
+            ``True`` for ``http-cache.sqlite`` in vnkit's cache folder, or a file path.
+        expire_after : float or timedelta
+            How long an answer stays valid (default ten minutes).
+
+        Writes, errors and token calls are never cached; the key holds the company and
+        the client id but not the bearer token. ``client.cache.disable()`` turns it off.
+        """
+        from ._cache import enable_cache
+
+        if self._http_cache.enabled:
+            self.disable_cache()
+        return enable_cache(self, cache, expire_after)
+
+    def disable_cache(self) -> None:
+        """Send every request to the API again (the stored answers stay on disk)."""
+        from ._cache import disable_cache
+
+        disable_cache(self)
 
     def fetch(self, endpoint: str, *, on_incomplete: str = "raise", parse_dates: bool = True,
               version: str = "v1", progress: bool | None = None,
@@ -524,11 +606,84 @@ class Client:
         >>> client.fetch("supplier", lastModifiedDateTime=(">=", "2020-01-14"))  # doctest: +SKIP
         >>> client.fetch("inventory", attributes={"COLOR": "RED"})      # doctest: +SKIP
         """
-        from ._frames import to_frame
+        from ._frames import combine, normalise, to_frame
 
-        rows = self.records(endpoint, on_incomplete=on_incomplete, version=version,
-                            progress=progress, **filters)
+        self.pages(endpoint, version=version, progress=progress, **filters)  # check now
+        # Each page is normalised in the thread that fetched it, while later pages are
+        # still on the wire; the pass that is finally accepted is put together below.
+        page_frames: dict[Pager, dict[int, pd.DataFrame]] = {}
+
+        def make_pager() -> Pager:
+            pager = self.pages(endpoint, version=version, progress=progress, **filters)
+            frames = page_frames.setdefault(pager, {})
+            pager.on_page = lambda page: frames.__setitem__(page.number,
+                                                            normalise(page.records))
+            return pager
+
+        rows = collect_stable(make_pager, on_incomplete=on_incomplete)
+        frames = page_frames.get(self.last_pager, {})
+        if sum(len(f) for f in frames.values()) == len(rows):
+            # Nothing was dropped as a duplicate: the page frames are exactly ``rows``.
+            return combine([frames[n] for n in sorted(frames)], parse_dates=parse_dates)
         return to_frame(rows, parse_dates=parse_dates)
+
+    # -- attachments (article 18; the logic lives in _attachments) -------------------------
+    def attach(self, resource: str, key: Any, file_or_bytes: Any, *,
+               filename: str | None = None, line: int | None = None,
+               document_type: str | None = None) -> str:
+        """Upload one file to a document or item; returns the attachment id.
+
+        Parameters
+        ----------
+        resource : str
+            ``customerinvoice``, ``customerCreditNote``, ``customerDebitNote``,
+            ``supplierInvoice``, ``inventory`` ... (customer, supplier and purchase
+            order have no upload endpoint).
+        key : str or int
+            The document or item number; keys with reserved characters are sent as
+            ``b64(...)``.
+        file_or_bytes : path, binary file object or bytes
+            The file; bytes need ``filename``.
+        filename : str, optional
+            Name stored with the file (default: the path's or file object's name).
+            Uploading a name the document already has makes a new revision.
+        line : int, optional
+            Attach to this line of the document instead of the whole document.
+        document_type : str, optional
+            ``supplierInvoice`` only: address it as ``documentType/{type}/{number}``.
+
+        Returns
+        -------
+        str
+            The attachment id (the last segment of the answer's ``Location``).
+
+        Raises
+        ------
+        FilterError
+            A bad argument (before any request).
+        ApiError
+            The API refused the upload (never retried: a repeat is a new revision).
+        """
+        from ._attachments import attach
+
+        return attach(self, resource, key, file_or_bytes, filename=filename, line=line,
+                      document_type=document_type)
+
+    def download_attachment(self, attachment_id: str, *, to: Any = None) -> bytes:
+        """The latest revision of an attachment, byte for byte (``GET attachment/{id}``).
+
+        With ``to`` (a file path) the bytes are also written there, atomically.
+        """
+        from ._attachments import download_attachment
+
+        return download_attachment(self, attachment_id, to=to)
+
+    def update_attachment(self, attachment_id: str, *,
+                          send_to_autoinvoice: bool = True) -> None:
+        """Set ``sendToAutoinvoice`` of an attachment (``PUT attachment/{id}``, 204)."""
+        from ._attachments import update_attachment
+
+        update_attachment(self, attachment_id, send_to_autoinvoice=send_to_autoinvoice)
 
 
 # -- connect --------------------------------------------------------------------------------
@@ -541,7 +696,9 @@ def connect(target: Any = None, *, company: int | str | None = None,
             tenant_id: str | None = None, scopes: str | Iterable[str] | None = None,
             environment: Environment | str | None = None, max_workers: int = 4,
             progress: bool = True, adapter: BaseAdapter | None = None,
-            token_store: TokenStore | None = None) -> Client:
+            token_store: TokenStore | None = None, flow: str = "service",
+            redirect_uri: str | None = None, cache: Any = False,
+            expire_after: Any = 600) -> Client:
     """Sign in and return a ``Client``, in one line.
 
     Parameters
@@ -566,12 +723,25 @@ def connect(target: Any = None, *, company: int | str | None = None,
     progress : bool
         Progress bars on multi-page fetches.
     adapter, token_store
-        Transport and token storage (see ``Client``).
+        Transport and token storage (see ``Client``; ``vnkit.FileTokenStore()`` keeps
+        tokens in a private file).
+    flow : {"service", "interactive", "legacy"}
+        ``"service"`` (default): client credentials, returns a ``Client``.
+        ``"interactive"`` (a user signs in: Visma Connect authorization code with PKCE)
+        or ``"legacy"`` (the retired VNI flow of article 03) return a pending
+        ``vnkit.SignIn`` instead: open its ``url``, then ``wait()`` for the redirect
+        listener or ``finish(redirect_url)``; both give the ``Client``.
+    redirect_uri : str, optional
+        User flows only: the registered redirect URI (default: a loopback listener).
+    cache : bool or path
+        Keep GET answers in a local HTTP cache (``True``: vnkit's cache folder, or a
+        file path) for ``expire_after`` seconds; see ``Client.enable_cache``.
 
     Returns
     -------
     Client
         Signed in (a token was fetched), with ``ipp-company-id`` set if a company is known.
+        (A ``SignIn`` for the user flows.)
 
     Raises
     ------
@@ -587,6 +757,19 @@ def connect(target: Any = None, *, company: int | str | None = None,
     >>> client = vnkit.connect(sandbox, company="Nordic Widgets AS")  # doctest: +SKIP
     >>> client = vnkit.connect()  # VNKIT_* environment variables, production  # doctest: +SKIP
     """
+    if flow != "service":
+        if flow not in ("interactive", "legacy"):
+            raise ConfigurationError(f"unknown flow {flow!r}",
+                                     hint="use 'service', 'interactive' or 'legacy'")
+        from ._interactive import begin
+
+        return begin(target, flow=flow, client_id=client_id, client_secret=client_secret,
+                     scopes=scopes, redirect_uri=redirect_uri, company=company,
+                     environment=environment, token_store=token_store,
+                     max_workers=max_workers, progress=progress, adapter=adapter)
+    if redirect_uri is not None:
+        raise ConfigurationError("redirect_uri is for the user flows",
+                                 hint="pass flow='interactive' or flow='legacy'")
     directory: list[tuple[str, Any, str | None]] = []
     if _is_sandbox_handle(target):
         env = Environment.sandbox(str(target.url))
@@ -637,6 +820,8 @@ def connect(target: Any = None, *, company: int | str | None = None,
     client = Client(env, credentials, max_workers=max_workers, progress=progress,
                     adapter=adapter, token_store=token_store, companies=directory)
     try:
+        if cache is not False and cache is not None:
+            client.enable_cache(cache, expire_after=expire_after)
         client.sign_in()
         if selected is not None:
             # The tenant was chosen above (possibly overridden): do not switch it here.

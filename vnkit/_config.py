@@ -151,7 +151,8 @@ class Environment:
 def normalise_scopes(scopes: str | Iterable[str] | None) -> tuple[str, ...]:
     """Scopes as a tuple; short names (``"read"``) get the service API prefix.
 
-    Accepts a space- or comma-separated string or an iterable of names.
+    Accepts a space- or comma-separated string or an iterable of names; ``"all"``
+    stands for read, create, update and delete (what writes need).
     """
     if scopes is None:
         return DEFAULT_SCOPES
@@ -159,7 +160,10 @@ def normalise_scopes(scopes: str | Iterable[str] | None) -> tuple[str, ...]:
         items = scopes.replace(",", " ").split()
     else:
         items = [str(s).strip() for s in scopes]
-    out = tuple(s if ":" in s else f"{SERVICE_SCOPE_PREFIX}:{s}" for s in items if s)
+    all_ops = ("read", "create", "update", "delete")
+    items = [op for s in items for op in (all_ops if s.lower() == "all" else (s,))]
+    out = tuple(dict.fromkeys(
+        s if ":" in s else f"{SERVICE_SCOPE_PREFIX}:{s}" for s in items if s))
     if not out:
         raise ConfigurationError(
             "no scopes given",

@@ -51,11 +51,33 @@ def to_frame(records: Sequence[dict[str, Any]], *, parse_dates: bool = True) -> 
     throughout is kept; mixed offsets are converted to UTC. A column that does not
     parse is left as strings (never coerced to NaT).
     """
+    return finish_frame(normalise(records), parse_dates=parse_dates)
+
+
+def normalise(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
+    """``json_normalize`` one batch of records (e.g. a page); see :func:`finish_frame`."""
     import pandas as pd
 
     if not records:
         return pd.DataFrame()
-    frame = pd.json_normalize(list(records), sep=".")
+    return pd.json_normalize(list(records), sep=".")
+
+
+def combine(frames: Sequence[pd.DataFrame], *, parse_dates: bool = True) -> pd.DataFrame:
+    """Pages normalised one by one, as one finished DataFrame (same as :func:`to_frame`)."""
+    import pandas as pd
+
+    frames = [f for f in frames if len(f.columns)]
+    if not frames:
+        return pd.DataFrame()
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return finish_frame(frame, parse_dates=parse_dates)
+
+
+def finish_frame(frame: pd.DataFrame, *, parse_dates: bool = True) -> pd.DataFrame:
+    """Drop ``metadata`` and empty parent columns, parse date columns."""
+    if frame.empty and not len(frame.columns):
+        return frame
     drop = [c for c in frame.columns if c == "metadata" or c.startswith("metadata.")]
     # A nested object that is null in some records leaves an all-null parent column
     # next to its dotted children; the children carry everything.

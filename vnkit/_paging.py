@@ -10,6 +10,12 @@
   in page order.
 - No silent loss: records are de-duplicated by the endpoint's key and counted against
   the last ``totalCount``; a failed page is an error naming it, never a partial result.
+- When records joined the result set mid-run in a way that shifted them onto pages
+  already read (article 08: two customers turn Active between page 1 and page 2), the
+  count does not add up; the run is then read again, up to ``MAX_PASSES`` times, until
+  a pass sees ``totalCount`` hold still (``collect_stable``).
+- With a rate budget (``_budget.RateBudget``), fewer pages are in flight when few
+  calls are left, and none until the window resets when the budget is spent.
 """
 
 from __future__ import annotations
@@ -33,6 +39,9 @@ PROBE_PAGE_SIZE = 10_000
 
 #: A run that keeps finding more pages stops after this many (a runaway guard).
 MAX_PAGES = 100_000
+
+#: Passes ``collect_stable`` makes over a result set that keeps changing.
+MAX_PASSES = 3
 
 _INCOMPLETE_HINT = ("records were added, removed or re-ordered while the pages were read: "
                     "run the fetch again, or narrow it with "
@@ -106,11 +115,13 @@ class Pager:
         Records received so far, duplicates included.
     failed_pages : list of int
         Pages that could not be fetched.
+    budget_waits : float
+        Seconds spent waiting for the rate window to reset.
     """
 
     def __init__(self, fetch_page: FetchPage, endpoint: str, params: dict[str, Any], *,
                  info: EndpointInfo, page_size: int | None = None, max_workers: int = 4,
-                 progress: bool = False):
+                 progress: bool = False, budget: Any = None, max_wait: float = 30.0):
         self.endpoint = endpoint
         self.info = info
         self.params = dict(params)
@@ -120,13 +131,20 @@ class Pager:
         self.total_count: int | None = None
         self.first_total_count: int | None = None
         self.min_total_count: int | None = None
+        self.max_total_count: int | None = None
         self.calls = 0
+        self.budget = budget
+        self.max_wait = max_wait
+        self.budget_waits = 0.0
         self.failed_pages: list[int] = []
         self._requested_size = page_size
         self._fetch_page = fetch_page
         self._started = False
         self.received = 0
         self._lock = threading.Lock()
+        #: Called with each Page in the thread that fetched it (``Client.fetch`` builds
+        #: each page's part of the DataFrame there, while other pages are in flight).
+        self.on_page: Callable[[Page], None] | None = None
 
     def __repr__(self) -> str:
         return (f"<Pager {self.endpoint!r} params={self.params!r} page_size={self.page_size} "
@@ -149,7 +167,25 @@ class Pager:
                 self.total_count = total
                 self.min_total_count = (total if self.min_total_count is None
                                         else min(self.min_total_count, total))
-        return Page(number or 1, records, total, max_size)
+                self.max_total_count = (total if self.max_total_count is None
+                                        else max(self.max_total_count, total))
+        page = Page(number or 1, records, total, max_size)
+        if self.on_page is not None:
+            self.on_page(page)
+        return page
+
+    @property
+    def stable(self) -> bool:
+        """Whether every page of the run reported the same ``totalCount``."""
+        return self.min_total_count == self.max_total_count
+
+    def _slots(self) -> int:
+        """Requests allowed in flight now: fewer when the rate budget runs low."""
+        if self.budget is None:
+            return self.max_workers
+        waited = self.budget.wait_for_reset(self.max_wait)
+        self.budget_waits += waited
+        return self.budget.slots(self.max_workers)
 
     # -- iteration -----------------------------------------------------------------------
     def __iter__(self) -> Iterator[Page]:
@@ -207,7 +243,8 @@ class Pager:
         next_to_submit = next_to_yield = 2
         try:
             while True:
-                while next_to_submit <= last_planned and len(inflight) < window:
+                while (next_to_submit <= last_planned
+                       and len(inflight) < min(window, self._slots())):
                     future = pool.submit(self._get, next_to_submit, size)
                     if bar is not None:
                         future.add_done_callback(lambda _f: bar.update(1))
@@ -302,17 +339,8 @@ def dedupe(records: list[dict[str, Any]], key: tuple[str, ...]) -> list[dict[str
     return out
 
 
-def collect(pager: Pager, *, on_incomplete: str = "raise") -> list[dict[str, Any]]:
-    """Read every page, de-duplicate by key and check the count against ``totalCount``.
-
-    Raises
-    ------
-    IncompleteResultError
-        A page failed (always), or fewer unique records than the last ``totalCount``
-        arrived and ``on_incomplete="raise"``.
-    """
-    if on_incomplete not in ("raise", "warn"):
-        raise FilterError("on_incomplete", f"must be 'raise' or 'warn', not {on_incomplete!r}")
+def _gather(pager: Pager) -> tuple[list[dict[str, Any]], str | None]:
+    """Read every page and de-duplicate; ``(records, shortfall message or None)``."""
     records: list[dict[str, Any]] = []
     pages = 0
     for page in pager:
@@ -322,13 +350,20 @@ def collect(pager: Pager, *, on_incomplete: str = "raise") -> list[dict[str, Any
     expected = pager.total_count
     dropped = len(records) - len(unique)
     if expected is not None and len(unique) < expected:
-        message = (f"{pager.endpoint}: {len(unique)} unique records received but the API "
-                   f"reported totalCount {expected} ({pages} page(s) of {pager.page_size}, "
-                   f"{dropped} duplicate(s) dropped)")
+        return unique, (f"{pager.endpoint}: {len(unique)} unique records received but the "
+                        f"API reported totalCount {expected} ({pages} page(s) of "
+                        f"{pager.page_size}, {dropped} duplicate(s) dropped)")
+    return unique, None
+
+
+def _report(pager: Pager, unique: list[dict[str, Any]], shortfall: str | None,
+            on_incomplete: str) -> list[dict[str, Any]]:
+    """Raise or warn about what :func:`_gather` found; the records otherwise."""
+    if shortfall is not None:
         if on_incomplete == "raise":
-            raise IncompleteResultError(message, expected=expected, received=len(unique),
-                                        hint=_INCOMPLETE_HINT)
-        warnings.warn(f"{message}. HINT: {_INCOMPLETE_HINT}", IncompleteResultWarning,
+            raise IncompleteResultError(shortfall, expected=pager.total_count or 0,
+                                        received=len(unique), hint=_INCOMPLETE_HINT)
+        warnings.warn(f"{shortfall}. HINT: {_INCOMPLETE_HINT}", IncompleteResultWarning,
                       stacklevel=_user_stacklevel())
     elif (pager.first_total_count is not None and pager.min_total_count is not None
           and pager.min_total_count < pager.first_total_count):
@@ -340,3 +375,52 @@ def collect(pager: Pager, *, on_incomplete: str = "raise") -> list[dict[str, Any
             f"HINT: {_INCOMPLETE_HINT}", IncompleteResultWarning,
             stacklevel=_user_stacklevel())
     return unique
+
+
+def _check_on_incomplete(on_incomplete: str) -> None:
+    if on_incomplete not in ("raise", "warn"):
+        raise FilterError("on_incomplete", f"must be 'raise' or 'warn', not {on_incomplete!r}")
+
+
+def collect(pager: Pager, *, on_incomplete: str = "raise") -> list[dict[str, Any]]:
+    """Read every page, de-duplicate by key and check the count against ``totalCount``.
+
+    Raises
+    ------
+    IncompleteResultError
+        A page failed (always), or fewer unique records than the last ``totalCount``
+        arrived and ``on_incomplete="raise"``.
+    """
+    _check_on_incomplete(on_incomplete)
+    unique, shortfall = _gather(pager)
+    return _report(pager, unique, shortfall, on_incomplete)
+
+
+def collect_stable(make_pager: Callable[[], Pager], *, on_incomplete: str = "raise",
+                   passes: int = MAX_PASSES) -> list[dict[str, Any]]:
+    """:func:`collect`, read again while the result set moves under the pages.
+
+    A pass whose unique records fall short of ``totalCount`` *and* whose pages reported
+    different ``totalCount`` values saw records join or leave mid-run (article 08); its
+    shortfall says nothing about the API, so the whole run is read again with a new
+    pager. The first pass that adds up is returned; a shortfall on a pass that held
+    still (or a failed page) is reported at once, as :func:`collect` does.
+
+    Raises
+    ------
+    IncompleteResultError
+        A page failed, the count does not add up on a stable pass, or the result set
+        kept changing for ``passes`` passes (with ``on_incomplete="warn"`` the last
+        two cases warn and return what arrived instead).
+    """
+    _check_on_incomplete(on_incomplete)
+    if isinstance(passes, bool) or not isinstance(passes, int) or passes < 1:
+        raise FilterError("passes", f"must be a whole number >= 1, not {passes!r}")
+    for _ in range(passes):
+        pager = make_pager()
+        unique, shortfall = _gather(pager)
+        if shortfall is None or pager.stable:
+            return _report(pager, unique, shortfall, on_incomplete)
+    # Every pass saw the set move and fall short.
+    return _report(pager, unique, f"{shortfall}; the result set was still changing after "
+                                  f"{passes} pass(es)", on_incomplete)

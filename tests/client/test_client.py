@@ -370,7 +370,15 @@ def test_public_api():
         "attributes", "VnkitError", "ConfigurationError", "FilterError", "AuthError",
         "ApiError", "BadRequestError", "UnauthorizedError", "ForbiddenError", "NotFoundError",
         "RateLimitError", "ServerError", "IncompleteResultError", "IncompleteResultWarning",
-        "TransportError", "__version__"}
+        "TransportError", "__version__",
+        # interactive sign-in, token cache, Postman import (tests/signin)
+        "SignIn", "MemoryTokenStore", "FileTokenStore", "load_postman_environment",
+        "PostmanEnvironment",
+        # payload helpers and VAT diagnosis (tests/writes)
+        "payload", "unwrap", "line", "CLEAR", "UnknownFieldWarning", "diagnose_vat",
+        "vat_matrix",
+        # Background API jobs and the webhook receiver (tests/background)
+        "BackgroundJob", "WebhookReceiver"}
     for name in vnkit.__all__:
         assert hasattr(vnkit, name)
     assert issubclass(vnkit.FilterError, ValueError) and issubclass(ApiError, vnkit.VnkitError)

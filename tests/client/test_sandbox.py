@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import datetime
 from urllib.parse import parse_qsl
 
+import pandas as pd
 import pytest
 import requests
 
@@ -248,3 +249,17 @@ def test_no_secret_in_reprs(sandbox_client, sandbox):
     for text in (repr(sandbox_client), repr(sandbox_client.credentials),
                  repr(sandbox_client.session.auth)):
         assert secret not in text
+
+
+def test_fetch_builds_the_same_frame_as_one_normalisation_of_all_records(sandbox_client):
+    # fetch normalises each page as it arrives; the result must not depend on that.
+    from vnkit._frames import to_frame
+
+    for endpoint, filters in (("customer", {"pageSize": 37}),
+                              ("customerinvoice", {"pageSize": 100}),
+                              ("vatCategory", {})):
+        fetched = sandbox_client.fetch(endpoint, progress=False, **filters)
+        direct = to_frame(sandbox_client.records(endpoint, progress=False, **filters))
+        assert len(fetched) > 0
+        pd.testing.assert_frame_equal(fetched, direct[fetched.columns], check_like=False)
+        assert set(fetched.columns) == set(direct.columns)

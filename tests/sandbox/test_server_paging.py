@@ -116,3 +116,14 @@ def test_total_count_is_the_filtered_set(api, article):
     active = api.records("customer", token=token, status="Active", pageSize=10, pageNumber=3)
     assert len(active) == 10
     assert active[0]["metadata"]["totalCount"] == 30
+
+
+def test_paging_values_beyond_a_32_bit_int_are_400_not_500(api, article):
+    token, company = article
+    for name in ("pageNumber", "pageSize"):
+        answer = api.get("/customer", token=token, company=company,
+                         params={name: "2466844499036675566993408"})
+        assert answer.status_code == 400 and name in answer.json()["message"]
+    answer = api.get("/customer", token=token, company=company,
+                     params={"pageNumber": str(2**31 - 1)})
+    assert answer.status_code == 200 and answer.json() == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import sqlite3
 import subprocess
 import sys
@@ -149,3 +150,30 @@ def test_command_line_help():
                          capture_output=True, text=True, check=True).stdout
     for flag in ("--port", "--db", "--reset", "--latency-ms", "--host"):
         assert flag in out
+
+
+def test_default_start_serves_a_fresh_copy_and_removes_it_at_stop(tiny_tmp, tiny):
+    cache = tiny_tmp / "cache-runs"
+    with env(VNKIT_CACHE_DIR=str(cache)):
+        box = sandbox.start(data_module="vnkit_tinydata", quiet=True)
+        try:
+            working = Path(box.info["db"])
+            assert working.parent == cache / "runs" and working.exists()
+        finally:
+            box.stop()
+    assert not working.exists()
+    assert not list((cache / "runs").glob("sandbox-*"))  # lock file included
+
+
+def test_a_killed_sandboxs_copy_is_removed_by_the_next_start(tiny_tmp, tiny):
+    cache = tiny_tmp / "cache-killed"
+    with env(VNKIT_CACHE_DIR=str(cache)):
+        first = sandbox.start(data_module="vnkit_tinydata", quiet=True)
+        abandoned = Path(first.info["db"])
+        os.kill(first.pid, 9)
+        first._process.wait(10)
+        assert abandoned.exists()  # nobody cleaned up after a SIGKILL
+        second = sandbox.start(data_module="vnkit_tinydata", quiet=True)
+        second.stop()
+        first.stop()
+    assert not abandoned.exists()

@@ -7,7 +7,7 @@ import json
 import pytest
 import vnkit_tinydata as data
 
-from vnkit.sandbox._app import encode_key_b64
+from vnkit.sandbox._answers import encode_key_b64
 
 
 @pytest.mark.parametrize("root, path", [
@@ -86,7 +86,7 @@ def test_reserved_character_keys_percent_encoded_and_b64(api, article, key):
 
 
 def test_b64_form_of_the_facts_example_is_decoded():
-    from vnkit.sandbox._app import decode_key
+    from vnkit.sandbox._answers import decode_key
 
     assert decode_key("b64(Oi8_I1tdQCYqKzs)") == ":/?#[]@&*+;"
     assert decode_key("b64(dGVzdCp0ZXN0)") == "test*test"

@@ -31,7 +31,8 @@ from typing import Any
 from .._exceptions import ConfigurationError, VnkitError
 from ._settings import Settings
 
-__all__ = ["start", "Sandbox", "Credentials", "CompanyRef", "Settings", "SandboxStartError"]
+__all__ = ["start", "Sandbox", "Credentials", "CompanyRef", "Settings", "SandboxStartError",
+           "demo_users"]
 
 
 class SandboxStartError(VnkitError, RuntimeError):
@@ -90,8 +91,12 @@ class Credentials:
         return self.company(name_or_company_id).tenant_id
 
 
-def _stop_process(process: subprocess.Popen, log: Any) -> None:
-    """End the server process (used by ``stop()``, the finalizer and atexit)."""
+def _stop_process(process: subprocess.Popen, log: Any, run_copy: str | None = None) -> None:
+    """End the server process (used by ``stop()``, the finalizer and atexit).
+
+    ``run_copy`` is the per-run database of a ``db=None`` start: the server deletes it
+    on a clean exit, and this deletes it too in case the server had to be killed.
+    """
     try:
         if process.poll() is None:
             process.terminate()
@@ -112,6 +117,16 @@ def _stop_process(process: subprocess.Popen, log: Any) -> None:
             os.unlink(log.name)
         except (OSError, AttributeError):
             pass
+        if run_copy is not None and process.poll() is not None:
+            from ._store import remove_db_files
+
+            remove_db_files(Path(run_copy))
+
+
+def _store_is_run_copy(path: Path) -> bool:
+    from ._store import is_run_copy  # the store module is light, but keep start-up lean
+
+    return is_run_copy(path)
 
 
 class Sandbox:
@@ -138,7 +153,10 @@ class Sandbox:
         self.companies = credentials.companies
         self.info = dict(info or {})
         self._process = process
-        self._finalizer = (weakref.finalize(self, _stop_process, process, log)
+        run_copy = self.info.get("db")
+        if run_copy is not None and not _store_is_run_copy(Path(run_copy)):
+            run_copy = None
+        self._finalizer = (weakref.finalize(self, _stop_process, process, log, run_copy)
                            if process is not None else None)
 
     @property
@@ -172,6 +190,23 @@ class Sandbox:
         if self._finalizer is not None:
             self._finalizer()
 
+    def rate_limit(self, **changes: Any) -> dict:
+        """Read or change the throttling of the running server (see ``_limits``).
+
+        With no arguments, the limits and the calls spent per client and company.
+        Keywords: ``test``, ``production`` (calls per window), ``window_seconds`` (the
+        time warp), ``policy``, ``enabled``, ``reset=True`` (every budget full again).
+        """
+        return _admin_call(f"{self.url}/sandbox/admin/rate-limit", changes or None)
+
+    def faults(self, plan: dict | None = None) -> dict:
+        """Read the fault plan and what it did, or replace it (``{}`` for none).
+
+        See ``vnkit.sandbox._faults`` for the plan's fields (random faults, rules,
+        records that move while a client pages).
+        """
+        return _admin_call(f"{self.url}/sandbox/admin/faults", plan)
+
     def __enter__(self) -> Sandbox:
         return self
 
@@ -202,6 +237,37 @@ class Sandbox:
         client_id = info.get("demo_client_id")
         return cls(url, Credentials(client_id, _known_secret(client_id), companies),
                    info=info)
+
+
+def _admin_call(url: str, body: dict | None, timeout: float = 10.0) -> dict:
+    """GET an admin resource, or POST ``body`` to it; a 400 becomes ConfigurationError."""
+    import urllib.error
+    import urllib.request
+
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method="GET" if data is None else "POST",
+                                     headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
+            return json.loads(answer.read())
+    except urllib.error.HTTPError as exc:
+        try:
+            message = json.loads(exc.read()).get("message", str(exc))
+        except ValueError:
+            message = str(exc)
+        raise ConfigurationError(f"The sandbox refused the change: {message}") from None
+
+
+def demo_users() -> list[dict]:
+    """The sandbox's demo Visma.net users (email, password, where they are "API User").
+
+    For the sign-in pages of the interactive and legacy flows; the passwords are demo
+    values, never real credentials.
+    """
+    from ._signin import DEMO_USERS  # imports FastAPI: only when asked
+
+    return [{"email": u.email, "password": u.password, "name": u.name,
+             "api_user": u.api_user} for u in DEMO_USERS]
 
 
 def _get_json(url: str, timeout: float) -> dict:
@@ -251,10 +317,12 @@ def start(port: int | None = None, db: str | os.PathLike | None = None, reset: b
     port
         Port to listen on; None lets the operating system pick a free one.
     db
-        Working database file; None uses the persistent one in the vnkit cache
-        directory (``VNKIT_CACHE_DIR`` overrides the platform's cache directory).
+        Working database file, kept across runs. None gives this run its own fresh
+        copy of the demo data, removed when the sandbox stops, so every default start
+        answers the same (the copy and the generated demo data live in the vnkit cache
+        directory; ``VNKIT_CACHE_DIR`` moves it).
     reset
-        Replace the working database with a fresh copy of the demo data.
+        Restore ``db`` to a fresh copy of the demo data (always so when ``db`` is None).
     latency_ms
         Milliseconds added to every API answer.
     host

@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import base64
-import binascii
-import json
 import uuid
 from importlib import metadata as importlib_metadata
 from urllib.parse import parse_qsl, unquote
@@ -36,25 +33,23 @@ from ._entities import ENTITIES, SUBLISTS, Entity, lookup
 from ._query import (BadParameter, QueryBuilder, max_page_size, parameter_name,
                      parse_query_string)
 from ._settings import Settings
+from ._signin import discovery_fields as signin_discovery_fields
+from ._signin import security_schemes as signin_security_schemes
+from ._signin import install as install_signin
+from ._attachments import hide_unexpanded
+from ._answers import JSON_TYPE, decode_key, message_error
+from ._answers import json_answer as _json
 from ._store import Store, open_store
 
-JSON_TYPE = "application/json; charset=utf-8"
 
 # Path prefixes (lower-cased) of the two API layouts and of the company list.
-API_ROOTS = ("/v1/", "/api/controller/api/v1/")
+# "/api/v1/" is how article 15 writes its request URLs (relative to the legacy host).
+API_ROOTS = ("/v1/", "/api/controller/api/v1/", "/api/v1/",
+             # v2 (POST customerinvoice ...): answered by the write hook (_writes).
+             "/v2/", "/api/controller/api/v2/", "/api/v2/")
 CONTEXT_ROOTS = ("/resources/v1/context", "/api/resources/v1/context")
 # Requests under these get the configured latency, like the real network would add.
 _DELAYED_ROOTS = ("/v1/", "/api/", "/resources/", "/connect/")
-
-
-def _json(status: int, body: object, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False).encode(), status_code=status,
-                    media_type=JSON_TYPE, headers=headers)
-
-
-def message_error(status: int, message: str) -> Response:
-    """The API's business/validation error shape: ``{"message": ...}``."""
-    return _json(status, {"message": message})
 
 
 def ipp_error(message: str, code: str = "12002", status: int = 400) -> Response:
@@ -69,23 +64,6 @@ def unauthorized(message: str) -> Response:
     # Body shape of the gateway's 401 is unknown (facts 11.3); the header is RFC 6750.
     return _json(401, {"message": message},
                  {"WWW-Authenticate": 'Bearer error="invalid_token"'})
-
-
-def decode_key(segment: str) -> str:
-    """A key path segment: percent-decoded, or the ``b64(<base64url>)`` form decoded."""
-    text = unquote(segment, encoding="utf-8", errors="replace")
-    if len(text) > 5 and text[:4].lower() == "b64(" and text.endswith(")"):
-        inner = text[4:-1]
-        try:
-            return base64.urlsafe_b64decode(inner + "=" * (-len(inner) % 4)).decode("utf-8")
-        except (binascii.Error, ValueError, UnicodeDecodeError):
-            return text  # not base64 after all: treat it as a literal key
-    return text
-
-
-def encode_key_b64(key: str) -> str:
-    """The ``b64(...)`` path form of a key (for links and tests)."""
-    return "b64(" + base64.urlsafe_b64encode(key.encode()).rstrip(b"=").decode() + ")"
 
 
 def with_metadata(docs: list[bytes], total: int, page_max: int) -> bytes:
@@ -150,6 +128,9 @@ class _Api:
         self.settings = settings
         self.tokens = tokens
         self.builder = QueryBuilder(settings, store.status_values)
+        # Async hooks(request, rest, principal) -> Response | None, asked in order right
+        # after the token check (Background API, webhook feedback: their own modules).
+        self.hooks: list = []
 
     async def endpoint(self, request: Request) -> Response:
         """The one handler behind every API route."""
@@ -183,7 +164,8 @@ class _Api:
         header = request.headers.get("ipp-company-id")
         covered = {c.company_id for c in principal.companies}
         if header is None or header.strip() == "":
-            if len(covered) == 1 and self.settings.company_header_optional:
+            if (len(covered) == 1 and self.settings.company_header_optional
+                    and not principal.company_header_required):
                 return next(iter(covered)), None
             return None, ipp_error("The ipp-company-id header is missing; send the id of "
                                    "the company to work on (see the context list).")
@@ -203,6 +185,10 @@ class _Api:
         principal, error = self._principal(request)
         if error is not None:
             return error
+        for hook in self.hooks:
+            answer = await hook(request, rest, principal)
+            if answer is not None:
+                return answer
         segments = rest.split("/")
         while segments and segments[-1] == "":
             segments.pop()
@@ -274,6 +260,8 @@ class _Api:
             self.builder.add_exact(query, entity, exact[0], [exact[1]])
         where, args = query.where_sql, tuple(query.params)
         docs = self.store.page(where, args, query.page_size, query.offset)
+        # Attachment references show on lists only when expanded (facts section 6).
+        docs = hide_unexpanded(entity, params, docs, self.settings)
         if not docs:
             return b"[]"
         if not entity.metadata:
@@ -431,8 +419,11 @@ def _install_openapi(app: FastAPI) -> None:
             schema.setdefault("components", {})["securitySchemes"] = {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                            "description": "A token from POST /connect/token "
-                                          "(grant_type=client_credentials, tenant_id, scope)."}}
-            schema["security"] = [{"bearer": []}]
+                                          "(grant_type=client_credentials, tenant_id, scope)."},
+                # Article 04's interactive API: a user signs in (sign-in pages: _signin).
+                **signin_security_schemes()}
+            schema["security"] = [{"bearer": []},
+                                  *({name: []} for name in signin_security_schemes())]
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -458,8 +449,11 @@ _SWAGGER_INDEX = """<!DOCTYPE html>
       dom_id: "#swagger-ui",
       deepLinking: true,
       presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-      layout: "StandaloneLayout"
+      layout: "StandaloneLayout",
+      oauth2RedirectUrl: new URL("ui/oauth2-redirect.html", window.location.href).href
     });
+    // The interactive API's Authorize: the sandbox's public demo client, with PKCE.
+    window.ui.initOAuth({clientId: "vnkit_swagger_ui", usePkceWithAuthorizationCodeGrant: true});
   </script>
 </body>
 </html>
@@ -556,6 +550,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
             "token_endpoint_auth_methods_supported": ["client_secret_basic",
                                                       "client_secret_post"],
             "scopes_supported": sorted(SERVICE_SCOPES),
+            **signin_discovery_fields(issuer),
         })
 
     @app.get("/sandbox/health", tags=["sandbox"], summary="Liveness check")
@@ -576,7 +571,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
             "swagger_ui": f"{root}/API-index/",
             "demo_client_id": demo.client_id if demo else None,
             "clients": [{"client_id": c.client_id, "kind": c.kind,
-                         "tenant_ids": list(c.tenant_ids)} for c in store.clients.values()],
+                         "tenant_ids": list(c.tenant_ids)} for c in tokens.clients.values()],
             "companies": [{"company_id": c.company_id, "name": c.name,
                            "tenant_id": c.tenant_id, "country": c.country,
                            "currency": c.currency} for c in store.companies],
@@ -596,6 +591,27 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     from swagger_ui_bundle import swagger_ui_path
 
     app.mount("/API-index/ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+
+    from . import _background, _webhooks
+
+    app.state.webhooks = _webhooks.install(app, api, store, settings)
+    app.state.background = _background.install(app, api, settings, app.state.webhooks)
+    from . import _attachments
+
+    app.state.attachments = _attachments.install(app, api, store, settings)
+    from . import _writes
+
+    # After the attachment hook, so multipart uploads reach it first.
+    app.state.writes = _writes.install(app, api, store, settings)
+    # Sign-in pages, user grants and the legacy VNI endpoints (before the catch-all).
+    install_signin(app, store, settings, tokens)
+    from . import _faults, _limits
+
+    # Throttling charges each call first of all hooks; the fault plan stands in front.
+    app.state.limits = _limits.install(app, api, store, settings)
+    # The sign-in's user-facing clients are test or production clients too (article 12).
+    app.state.limits.kinds.update({c.client_id: c.kind for c in tokens.clients.values()})
+    app.state.faults = _faults.install(app, store, settings)
 
     _register_documented_routes(app, api, settings)
 

@@ -2,9 +2,9 @@
 
 Tokens are JWTs signed with HS256 and the working database's own key, so a token
 survives a server restart on the same database and dies with a reset. Grants are looked
-up in :data:`TokenService.grants`; the client-credentials grant of the service API is
-the only one today, and the interactive flow (authorization code with PKCE, refresh)
-plugs in as more entries of that table.
+up in :data:`TokenService.grants`: the client-credentials grant of the service API
+lives here, and the interactive flow (``_signin``: authorization code with PKCE,
+refresh) adds its grants, its clients and a check for the opaque VNI tokens.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from ._store import ClientRow, CompanyRow, Store
 SERVICE_API = "vismanet_erp_service_api"
 OPERATIONS = ("create", "read", "update", "delete")
 SERVICE_SCOPES = frozenset(f"{SERVICE_API}:{op}" for op in OPERATIONS)
+# Scope prefixes whose create/read/update/delete scopes open the API (service, user).
+API_PREFIXES = (SERVICE_API, "vismanet_erp_interactive_api")
 
 # Which scope operation an HTTP method needs on the API.
 METHOD_OPERATION = {"GET": "read", "HEAD": "read", "POST": "create", "PUT": "update",
@@ -105,11 +107,16 @@ class Principal:
     tenant_id: str
     scopes: frozenset[str]
     companies: tuple[CompanyRow, ...]
+    # A VNI (legacy) token covers every company of its user, so it always needs
+    # ipp-company-id, even when the user has one company.
+    company_header_required: bool = False
 
     def allows(self, method: str) -> bool:
         """Whether the token's scopes allow this HTTP method on the API."""
+        if "financialstasks" in self.scopes:  # the VNI scope granted everything
+            return True
         operation = METHOD_OPERATION.get(method.upper(), "read")
-        return f"{SERVICE_API}:{operation}" in self.scopes
+        return any(f"{api}:{operation}" in self.scopes for api in API_PREFIXES)
 
 
 # --------------------------------------------------------------------------- service
@@ -126,6 +133,12 @@ class TokenService:
         self.settings = settings
         # grant_type -> handler(form, client, issuer) -> token answer
         self.grants: dict[str, Grant] = {"client_credentials": self._client_credentials}
+        # Registered clients: the store's service clients, plus those the interactive
+        # sign-in (``_signin``) adds.
+        self.clients: dict[str, ClientRow] = dict(store.clients)
+        # Checks for bearer tokens that are not JWTs (the opaque VNI tokens): each
+        # returns a Principal or None.
+        self.bearer_resolvers: list[Callable[[str], Principal | None]] = []
 
     # -- token endpoint -------------------------------------------------------
 
@@ -161,7 +174,7 @@ class TokenService:
         headers = {"WWW-Authenticate": 'Basic realm="connect"'} if basic else {}
         if not client_id:
             raise OAuthError("invalid_client", "No client credentials were sent.", 401, headers)
-        client = self.store.clients.get(client_id)
+        client = self.clients.get(client_id)
         if client is None or not hmac.compare_digest(
                 (secret or "").encode(), client.client_secret.encode()):
             raise OAuthError("invalid_client", "Unknown client or wrong client secret.",
@@ -182,6 +195,9 @@ class TokenService:
         if not tenant_id:
             raise OAuthError("invalid_request", "The tenant_id parameter is missing; the "
                              "service API needs the tenant of the company.")
+        if client.client_id not in self.store.clients:
+            raise OAuthError("unauthorized_client", "The client is not a service "
+                             "application; it may not use client_credentials.")
         if tenant_id not in client.tenant_ids:
             raise OAuthError(self.settings.wrong_tenant_error,
                              f"The client is not approved for tenant '{tenant_id}'.")
@@ -210,12 +226,23 @@ class TokenService:
         if scheme.lower() != "bearer" or not token.strip():
             raise TokenError("Authorization has been denied: use 'Authorization: Bearer "
                              "<token>'.")
-        claims = decode_jwt(token.strip(), self.store.signing_key)
+        token = token.strip()
+        if token.count(".") != 2:
+            for resolve in self.bearer_resolvers:
+                principal = resolve(token)
+                if principal is not None:
+                    return principal
+        claims = decode_jwt(token, self.store.signing_key)
+        if claims.get("aud", SERVICE_API) not in API_PREFIXES or claims.get("typ") == "refresh":
+            raise TokenError("The token is not an access token of the ERP API.")
         client_id = claims.get("client_id")
-        if client_id not in self.store.clients:
+        if client_id not in self.clients:
             raise TokenError("The access token belongs to an unknown client.")
         tenant_id = str(claims.get("tenant_id", ""))
         scope = claims.get("scope") or []
         scopes = frozenset(scope.split() if isinstance(scope, str) else scope)
-        return Principal(client_id, tenant_id, scopes,
-                         self.store.companies_by_tenant.get(tenant_id, ()))
+        companies = self.store.companies_by_tenant.get(tenant_id, ())
+        if claims.get("company_id") is not None:
+            # A user's token is bound to the one company chosen at sign-in.
+            companies = tuple(c for c in companies if c.company_id == claims["company_id"])
+        return Principal(client_id, tenant_id, scopes, companies)

@@ -152,11 +152,15 @@ def _first(params: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+#: The API binds paging parameters to .NET ``int``: larger values do not parse.
+_INT32_MAX = 2**31 - 1
+
+
 def _positive_int(parameter: str, text: str) -> int:
     value = text.strip()
-    if not re.fullmatch(r"[+]?\d+", value) or int(value) < 1:
+    if not re.fullmatch(r"[+]?\d+", value) or not 1 <= int(value) <= _INT32_MAX:
         raise BadParameter(parameter, f"'{text}' is not valid; it must be a whole "
-                                      "number of at least 1.")
+                                      f"number from 1 to {_INT32_MAX}.")
     return int(value)
 
 

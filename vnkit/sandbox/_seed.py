@@ -1836,7 +1836,7 @@ class _Company:
         return cls.category if cls.category in self.categories else "03"
 
     def _inventory(self) -> Iterator[tuple[str, dict]]:
-        p, rng, t, li = self.p, self.rng("inventory"), self.t, self.li
+        p, rng, li = self.p, self.rng("inventory"), self.li
         brands = self.loc.prefixes[:8]
         colours = list(self.attr_combo["COLOR"])
         sizes = [v for v, _ in self.attr_combo["SIZE"]]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import socket
 import sys
 import threading
@@ -56,6 +57,10 @@ def _watch_stdin(on_eof: Callable[[], None]) -> None:
     threading.Thread(target=run, name="vnkit-parent-watch", daemon=True).start()
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 0,
           db: str | None = None, reset: bool = False, ready_json: bool = False,
           announce: Callable[[dict], None] | None = None) -> None:
@@ -78,7 +83,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 0,
     import uvicorn
 
     from ._app import create_app
-    from ._store import open_store
+    from ._store import is_run_copy, open_store, remove_db_files
 
     started = time.perf_counter()
 
@@ -124,8 +129,16 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 0,
                 announce(ready)
         await task
 
+    # uvicorn turns SIGTERM into a graceful shutdown and then raises it again once it
+    # is done; with the default handler that second signal would end the process
+    # before the clean-up below (which deletes a per-run database copy).
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         asyncio.run(main())
+    except SystemExit:
+        pass
     finally:
         store.close()
         sock.close()
+        if is_run_copy(Path(store.path)):
+            remove_db_files(Path(store.path))

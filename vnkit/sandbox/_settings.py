@@ -61,6 +61,59 @@ class Settings:
         documented).
     access_log
         Whether uvicorn logs every request (off: it costs throughput).
+    deletable
+        Entities that answer ``DELETE {entity}/{key}``. The 8.43 schema has it for
+        customer invoices (and ``DELETE supplierInvoice/{documentType}/{number}``, always
+        on); list others to try what a newer API version may allow.
+    v2_create
+        Entities created with ``POST v2/...`` (facts 1.3: customer invoices).
+    v1_create_deprecated_ok
+        Whether the deprecated ``POST v1/customerinvoice`` still creates (it did for
+        years after v2 arrived; whether it still does is unconfirmed).
+    first_numbers
+        First number of a numbering series that has no record yet, per entity.
+    code_ttl
+        Seconds an authorization code of the interactive sign-in stays redeemable
+        (article 03: ten minutes).
+    attachment_max_bytes
+        Largest file an attachment upload may carry (answered 413 above it). The real
+        limit is unpublished; 100 MB is our assumption.
+    attachments_need_expand
+        Whether list answers show attachment references only with
+        ``expandAttachments``/``expandAttachment`` (a single GET always shows them).
+    background_retention_s
+        How long Background API jobs stay readable after they were received (24 h).
+    background_delay_ms
+        Wait before a background job starts (0: at once), to watch a job in Started.
+    background_url_value
+        Whether ``erp-api-background: <webhook URL>`` (deprecated 2025-04-30, "tolerated
+        for a while") is still accepted.
+    webhook_signature_header
+        Header carrying the base64 HMAC-SHA256 of a webhook body (the dispatcher's name
+        for Business NXT; assumed for the ERP).
+    webhook_retry_delays
+        Seconds to wait before each retry of a failed webhook delivery; after the last
+        one the delivery is marked failed.
+    webhook_timeout_s
+        Seconds a webhook receiver has to answer one delivery.
+    legacy_webhook_api
+        Whether ``resources/v1/subscription`` (retired 2025-04-30) still answers.
+    rate_limit_test, rate_limit_production
+        Calls per window a test / production client gets on one company (article 12:
+        500 and 15,000 per hour).
+    rate_window_seconds
+        Length of the fixed throttling window (3600; lower it to watch a reset).
+    rate_limit_policy
+        ``X-RateLimit-Policy`` value (the current gateway's hourly policy name).
+    rate_limit_enabled
+        Whether calls are counted and refused at all.
+    rate_limit_body
+        Shape of the 429 body, unpublished: ``"message"`` (``{"message": ...}``, the
+        API's business-error shape), ``"gateway"`` (``{"statusCode": 429, "message":
+        ...}``, what Azure API Management answers by default) or ``"Message"``.
+    faults
+        Fault plan: injected 429/5xx/dropped/slow answers and records that change
+        while a client pages (see ``vnkit.sandbox._faults``).
     """
 
     latency_ms: float = 0.0
@@ -77,6 +130,27 @@ class Settings:
     sublist_requires_parent: bool = True
     context_type: str = "Company"
     access_log: bool = False
+    deletable: tuple[str, ...] = ("customerinvoice",)
+    v2_create: tuple[str, ...] = ("customerinvoice",)
+    v1_create_deprecated_ok: bool = True
+    first_numbers: dict[str, str] = field(default_factory=dict)
+    code_ttl: float = 600.0
+    attachment_max_bytes: int = 100 * 1024 * 1024
+    attachments_need_expand: bool = True
+    background_retention_s: float = 86400.0
+    background_delay_ms: float = 0.0
+    background_url_value: bool = True
+    webhook_signature_header: str = "x-vwd-signature-v1"
+    webhook_retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0, 4.0, 8.0)
+    webhook_timeout_s: float = 5.0
+    legacy_webhook_api: bool = True
+    rate_limit_test: int = 500
+    rate_limit_production: int = 15000
+    rate_window_seconds: float = 3600.0
+    rate_limit_policy: str = "4-fixed-window"
+    rate_limit_enabled: bool = True
+    rate_limit_body: str = "message"
+    faults: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.default_condition not in (">", "<", ">=", "<="):
@@ -86,10 +160,18 @@ class Settings:
             raise ValueError("latency_ms must not be negative")
         if self.token_ttl <= 0:
             raise ValueError("token_ttl must be positive")
+        if self.code_ttl <= 0:
+            raise ValueError("code_ttl must be positive")
+        if isinstance(self.attachment_max_bytes, bool) or int(self.attachment_max_bytes) < 0:
+            raise ValueError("attachment_max_bytes must be a number of bytes, 0 or more")
         self.max_page_size = {k.lower(): int(v) for k, v in self.max_page_size.items()}
         if any(v < 1 for v in self.max_page_size.values()):
             raise ValueError("max_page_size values must be at least 1")
         self.date_fraction_digits = tuple(int(d) for d in self.date_fraction_digits)
+        from . import _faults, _limits  # their own checks, named in their own words
+
+        _limits.check_settings(self)
+        self.faults = _faults.check_plan(self.faults)
 
     @classmethod
     def field_names(cls) -> frozenset[str]:

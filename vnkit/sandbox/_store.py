@@ -31,6 +31,7 @@ of JSON; a page then joins only the rows it returns.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
 import json
 import os
@@ -97,8 +98,25 @@ def effective_seed(data: ModuleType, seed: int | None) -> int:
 def template_path(data: ModuleType, seed: int) -> Path:
     """Where the template for this data module, data version and seed is cached."""
     module_tag = data.__name__.rsplit(".", 1)[-1].lstrip("_")
-    name = f"template-{module_tag}-d{data.DATA_VERSION}-x{SCHEMA_VERSION}-s{seed}.sqlite3"
+    name = f"template-{module_tag}-d{data_version(data)}-x{SCHEMA_VERSION}-s{seed}.sqlite3"
     return cache_dir() / name
+
+
+def data_version(data: ModuleType) -> str:
+    """``DATA_VERSION`` plus a short hash of the generator's and the registry's source.
+
+    A cached template is only as good as the code that built it: keying it on the
+    source as well as ``DATA_VERSION`` means an edited generator never serves stale
+    demo data, even when nobody remembered to bump the version.
+    """
+    from . import _entities
+
+    digest = hashlib.blake2b(digest_size=4)
+    for module in (data, _entities):
+        source = getattr(module, "__file__", None)
+        if source:
+            digest.update(Path(source).read_bytes())
+    return f"{data.DATA_VERSION}.{digest.hexdigest()}"
 
 
 def docs_path(template: Path) -> Path:
@@ -291,7 +309,7 @@ def build_template(path: Path, data: ModuleType, seed: int,
         conn.execute("ANALYZE")
         meta = {
             "schema_version": str(SCHEMA_VERSION),
-            "data_version": str(data.DATA_VERSION),
+            "data_version": data_version(data),
             "data_module": data.__name__,
             "seed": str(seed),
             "status_values": json.dumps({k: sorted(v) for k, v in statuses.items()}),
@@ -448,6 +466,14 @@ def _meta_of(path: Path, key: str | None = None) -> Any:
     return meta if key is None else meta.get(key)
 
 
+def remove_db_files(path: Path) -> None:
+    """Delete a database file, its side files and its lock file (when no longer used)."""
+    _remove_db_files(path)
+    for leftover in (path, path.with_name(path.name + ".lock")):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(leftover)
+
+
 def _remove_db_files(path: Path) -> None:
     # A stale -wal file next to a replaced database would be replayed into it.
     for suffix in ("-wal", "-shm", "-journal"):
@@ -459,15 +485,25 @@ def prepare_working_db(template: Path, db: str | os.PathLike | None = None,
                        reset: bool = False) -> Path:
     """Return a working database made from ``template``.
 
-    ``db=None`` means the persistent ``<cache>/sandbox.sqlite3``. The file is copied
-    from the template when it is missing, when ``reset`` is true, or when it was made
-    from another template (new data version, seed or schema). Each fresh copy gets its
-    own token-signing key, so tokens of an earlier copy stop working after a reset.
+    ``db=None`` means a fresh copy for this run only (under ``<cache>/runs/``, removed
+    by :func:`remove_db_files` when the server stops, or by the next start if the
+    server was killed): every default start serves pristine demo data, so notebooks
+    give the same answers on every run. A named ``db`` persists across runs; it is
+    copied from the template when it is missing, when ``reset`` is true, or when it was
+    made from another template (new data, seed or schema). Each fresh copy gets its own
+    token-signing key, so tokens of an earlier copy stop working after a reset.
 
     A reset replaces the file; a server still running on it keeps its old copy, so
     stop a sandbox before resetting the database it uses.
     """
-    path = Path(db) if db is not None else cache_dir() / "sandbox.sqlite3"
+    if db is None:
+        runs = cache_dir() / "runs"
+        runs.mkdir(parents=True, exist_ok=True)
+        _remove_abandoned_runs(runs)
+        path = runs / f"sandbox-{os.getpid()}.sqlite3"
+        reset = True
+    else:
+        path = Path(db)
     path.parent.mkdir(parents=True, exist_ok=True)
     # Two sandboxes starting together on the same file: the second waits and reuses.
     with _file_lock(path.with_name(path.name + ".lock")):
@@ -475,6 +511,29 @@ def prepare_working_db(template: Path, db: str | os.PathLike | None = None,
             _copy_template(template, path)
         _set_meta(path, "docs_path", str(docs_path(template).resolve()))
     return path
+
+
+def _remove_abandoned_runs(runs: Path) -> None:
+    """Delete per-run copies whose server process is gone (killed, not stopped)."""
+    for candidate in runs.glob("sandbox-*.sqlite3"):
+        pid = candidate.name.removeprefix("sandbox-").removesuffix(".sqlite3")
+        if pid.isdigit() and not _process_alive(int(pid)):
+            remove_db_files(candidate)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def is_run_copy(path: Path) -> bool:
+    """Whether ``path`` is a per-run copy made for ``db=None`` (to remove at stop)."""
+    return path.parent.name == "runs" and path.name.startswith("sandbox-")
 
 
 def _is_copy_of(path: Path, template: Path) -> bool:

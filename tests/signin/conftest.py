@@ -1,0 +1,32 @@
+"""Fixtures of the sign-in tests: sandboxes on the real demo data, each on its own database."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from vnkit import sandbox as sandbox_module  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def box(tmp_path_factory):
+    """A sandbox with the default knobs (codes live 600 s, tokens 3600 s)."""
+    db = tmp_path_factory.mktemp("signin") / "sandbox.sqlite3"
+    handle = sandbox_module.start(db=db, reset=True, generation_timeout=1800, quiet=True)
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture(scope="session")
+def short_box(tmp_path_factory, box):  # after `box`, so the demo data exists
+    """A sandbox whose codes live 1 s and whose tokens live 2 s (expiry and refresh)."""
+    db = tmp_path_factory.mktemp("signin-short") / "sandbox.sqlite3"
+    handle = sandbox_module.start(db=db, reset=True, code_ttl=1, token_ttl=2, quiet=True)
+    yield handle
+    handle.stop()

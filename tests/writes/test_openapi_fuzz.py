@@ -1,0 +1,74 @@
+"""Schemathesis against the sandbox's own OpenAPI document: whatever a client sends to a
+documented route - valid, odd or malformed - the sandbox never answers 5xx.
+
+Bounded: a handful of examples per operation, no shrinking, a deadline per example.
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from vnkit_writes_helpers import Http
+
+from vnkit import sandbox
+
+
+@pytest.fixture(scope="module")
+def fuzz_box(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("fuzz")
+    box = sandbox.start(db=tmp / "fuzz.sqlite3", reset=True, quiet=True,
+                        rate_limit_enabled=False)
+    yield box
+    box.stop()
+
+
+@pytest.fixture(scope="module")
+def fuzz_http(fuzz_box) -> Http:
+    return Http(fuzz_box, 2310401)
+
+
+@pytest.fixture(scope="module")
+def api_schema(fuzz_box):
+    document = requests.get(f"{fuzz_box.url}/API-index/doc/swagger", timeout=30).json()
+    schema = schemathesis.openapi.from_dict(document)
+    schema.config.base_url = fuzz_box.url
+    # Every API route of both versions, reads and writes.
+    return schema.include(path_regex=r"^/v[12]/")
+
+
+def test_no_server_errors(api_schema, fuzz_http):
+    # A loop over the operations (not schemathesis' pytest plugin): one test, bounded.
+    errors: list[str] = []
+    operations = 0
+    for result in api_schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+
+        @settings(max_examples=8, phases=[Phase.explicit, Phase.generate], deadline=None,
+                  database=None, suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy())
+        def check(case):
+            case.headers = {**(case.headers or {}), **fuzz_http.headers()}
+            response = case.call(timeout=30)
+            if response.status_code >= 500:
+                errors.append(f"{case.method} {case.formatted_path} {case.query!r} -> "
+                              f"{response.status_code}: {response.text[:300]}")
+
+        check()
+    assert operations > 40  # every read and write route is documented
+    assert not errors, "\n".join(errors[:10])
+
+
+def test_write_routes_are_documented(fuzz_box):
+    document = requests.get(f"{fuzz_box.url}/API-index/doc/swagger", timeout=30).json()
+    paths = document["paths"]
+    assert "post" in paths["/v2/customerinvoice"]
+    assert "post" in paths["/v1/supplierInvoice"]
+    assert "put" in paths["/v1/purchaseorder/{orderNbr}"]
+    assert "delete" in paths["/v1/customerinvoice/{referenceNumber}"]
+    assert "post" in paths["/v1/supplierPayment/{refNbr}/action/release"]
+    example = paths["/v1/purchaseorder"]["post"]["requestBody"]["content"][
+        "application/json"]["schema"]["example"]
+    assert example["supplier"] == {"value": "50000"}
