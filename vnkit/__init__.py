@@ -12,6 +12,8 @@ never loads its web server.
 
 __version__ = "0.1.0"  # before the imports below: _client reads it for the User-Agent
 
+from ._auth import MemoryTokenStore
+from ._background import BackgroundJob
 from ._client import Client, connect
 from ._config import Environment, ServiceCredentials
 from ._exceptions import (
@@ -31,16 +33,15 @@ from ._exceptions import (
     VnkitError,
 )
 from ._filters import attributes, created, last_modified
-from ._auth import MemoryTokenStore
 from ._interactive import SignIn
+from ._payload import CLEAR, UnknownFieldWarning, line, payload, unwrap
 from ._postman import PostmanEnvironment, load_postman_environment
 from ._tokencache import FileTokenStore
-from ._background import BackgroundJob
-from ._webhooks import WebhookReceiver
-from ._payload import CLEAR, UnknownFieldWarning, line, payload, unwrap
 from ._vat import diagnose_vat, vat_matrix
+from ._webhooks import WebhookReceiver
 
 __all__ = [
+    # sign in and read
     "connect",
     "Client",
     "Environment",
@@ -48,13 +49,16 @@ __all__ = [
     "last_modified",
     "created",
     "attributes",
+    # user sign-in and tokens
     "SignIn",
     "MemoryTokenStore",
     "FileTokenStore",
     "load_postman_environment",
     "PostmanEnvironment",
+    # background jobs and webhooks
     "BackgroundJob",
     "WebhookReceiver",
+    # request bodies and VAT
     "payload",
     "unwrap",
     "line",
@@ -62,6 +66,7 @@ __all__ = [
     "UnknownFieldWarning",
     "diagnose_vat",
     "vat_matrix",
+    # errors
     "VnkitError",
     "ConfigurationError",
     "FilterError",
