@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Jupyter refuses to run as root unless told; these machines and many containers are root.
+LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 .PHONY: lab test sandbox clean
 
@@ -14,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/00-start-here.ipynb
+	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/00-start-here.ipynb
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
