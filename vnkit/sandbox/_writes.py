@@ -533,6 +533,26 @@ def _editable(doc: dict, entity: str, number: str) -> None:
                          "changed; only documents on Hold or Balanced can.")
 
 
+def _book_line(ctx, item, out: dict, *, zone: dict, inv, new: bool, account_type: str) -> None:
+    """Account, subaccount, branch and VAT code of a sales or purchase line, in place.
+
+    A new line, or one whose item changes, gets its VAT code by the article 17 rule (the
+    partner's zone meets the item's category) unless the body names one that fits.
+    """
+    if item.value("accountNumber") is not None:
+        out["account"] = ctx.account(item.text("accountNumber"), item.label("accountNumber"))
+    elif out["account"] is None:
+        out["account"] = ctx.default_account(account_type)
+    if item.has("subaccount") or out["subaccount"] is None:
+        out["subaccount"] = ctx.subaccount(item.array("subaccount"), item.label("subaccount"))
+    if item.value("branchNumber") is not None:
+        out["branchNumber"] = ctx.branch(item.text("branchNumber"), item.label("branchNumber"))
+    explicit = item.text("vatCodeId")
+    if explicit is not None or new or item.has("inventoryNumber"):
+        vat = ctx.vat_for_line(zone.get("id"), _item_category(inv, zone), explicit)
+        out["vatCode"] = {"id": vat["vatId"], "description": vat.get("description")}
+
+
 def _item_category(item: dict | None, zone: dict) -> str | None:
     if item and item.get("vatCode"):
         return str(item["vatCode"].get("id"))
@@ -654,21 +674,8 @@ def build_customerinvoice(ctx, body, old, key, row_id):
                     out["unitPrice"] = out["unitPriceInCurrency"] = item.number(name)
             if item.value("uom") is not None:
                 out["uom"] = ctx.unit(item.text("uom"), item.label("uom"))
-            if item.value("accountNumber") is not None:
-                out["account"] = ctx.account(item.text("accountNumber"),
-                                             item.label("accountNumber"))
-            elif out["account"] is None:
-                out["account"] = ctx.default_account("Income")
-            if item.has("subaccount") or out["subaccount"] is None:
-                out["subaccount"] = ctx.subaccount(item.array("subaccount"),
-                                                   item.label("subaccount"))
-            if item.value("branchNumber") is not None:
-                out["branchNumber"] = ctx.branch(item.text("branchNumber"),
-                                                 item.label("branchNumber"))
-            explicit = item.text("vatCodeId")
-            if explicit is not None or prev is None or item.has("inventoryNumber"):
-                vat = ctx.vat_for_line(zone.get("id"), _item_category(inv, zone), explicit)
-                out["vatCode"] = {"id": vat["vatId"], "description": vat.get("description")}
+            _book_line(ctx, item, out, zone=zone, inv=inv, new=prev is None,
+                       account_type="Income")
             if item.value("amountInCurrency") is not None:
                 out["amount"] = out["amountInCurrency"] = item.number("amountInCurrency")
                 out["manualAmount"] = True
@@ -772,21 +779,8 @@ def build_supplierInvoice(ctx, body, old, key, row_id):  # noqa: N802 - entity n
             if item.value("projectId") is not None:
                 project = ctx.project(item.text("projectId"), item.label("projectId"))
                 doc["project"] = project  # the document shows the project it is booked on
-            if item.value("accountNumber") is not None:
-                out["account"] = ctx.account(item.text("accountNumber"),
-                                             item.label("accountNumber"))
-            elif out["account"] is None:
-                out["account"] = ctx.default_account("Expense")
-            if item.has("subaccount") or out["subaccount"] is None:
-                out["subaccount"] = ctx.subaccount(item.array("subaccount"),
-                                                   item.label("subaccount"))
-            if item.value("branchNumber") is not None:
-                out["branchNumber"] = ctx.branch(item.text("branchNumber"),
-                                                 item.label("branchNumber"))
-            explicit = item.text("vatCodeId")
-            if explicit is not None or prev is None or item.has("inventoryNumber"):
-                vat = ctx.vat_for_line(zone.get("id"), _item_category(inv, zone), explicit)
-                out["vatCode"] = {"id": vat["vatId"], "description": vat.get("description")}
+            _book_line(ctx, item, out, zone=zone, inv=inv, new=prev is None,
+                       account_type="Expense")
             if item.value("costInCurrency") is not None:
                 out["cost"] = out["costInCurrency"] = item.number("costInCurrency")
             else:
