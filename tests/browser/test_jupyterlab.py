@@ -233,3 +233,50 @@ def test_interactive_sign_in_in_a_new_tab(page, lab, notebook_copy):
     explorer.locator(".vnkit-status", has_text="(Kaleva Oy)").wait_for()
     explorer.locator(".vnkit-explorer-output table.dataframe tbody tr").first.wait_for()
     screenshot(page, "jupyterlab-interactive-signed-in.png")
+
+
+def test_legacy_sign_in_from_the_legacy_tab(page, lab, notebook_copy):
+    pytest.importorskip("vnkit._interactive", reason="the legacy sign-in is not there")
+    open_and_run_all(page, lab, notebook_copy)
+    reveal_all(page)
+    page.wait_for_selector(".jp-OutputArea-output .vnkit-rate-budget")
+    login = widget(page, "vnkit-login")
+    login.locator(".lm-TabBar-tab", has_text="Legacy token").click()
+    panel = login.locator(".vnkit-user-signin-legacy")
+    panel.locator(".vnkit-start-signin").click()
+    link = panel.locator("a.vnkit-open-signin")
+    link.wait_for()
+    with page.context.expect_page() as opened:
+        link.click()
+    signin = opened.value
+    signin.wait_for_load_state()
+    signin.fill("#email", ANNA[0])
+    signin.fill("#password", ANNA[1])
+    signin.click("button[type=submit]")
+    # VNI has no company page: the token covers every company of the user.
+    signin.get_by_text("Every company where you have API rights").wait_for()
+    signin.click("#accept")                       # consent
+    signin.get_by_text("Signed in. You can close this tab").wait_for()
+    screenshot(signin, "jupyterlab-legacy-signin-done.png")
+    signin.close()
+    status = login.locator(".vnkit-login-status")
+    status.locator("text=/Signed in \\(legacy sign-in\\)/").wait_for()
+
+    # Every request of a legacy token needs ipp-company-id: choose one in the picker.
+    picker = widget(page, "vnkit-company-picker")
+    select = picker.locator("select")
+    kaleva = select.locator("option", has_text="(4127803)")
+    kaleva.wait_for(state="attached")
+    select.select_option(label=kaleva.inner_text().strip())
+    # (A legacy client resolves the id without a name, so the status shows the id.)
+    picker.locator("text=/Working in .*\\(ipp-company-id 4127803\\)/").wait_for()
+
+    explorer = widget(page, "vnkit-explorer")
+    explorer.locator(".vnkit-run").click()
+    explorer.locator(".vnkit-status",
+                     has_text=re.compile(r"from customer \((Kaleva Oy|4127803)\)")).wait_for()
+    table = explorer.locator(".vnkit-explorer-output table.dataframe")
+    table.locator("tbody tr").first.wait_for()
+    screenshot(page, "jupyterlab-legacy-signed-in.png")
+    assert "Active" in table.inner_text()
+    assert page.get_by_text("Error displaying widget").count() == 0
