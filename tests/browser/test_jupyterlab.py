@@ -198,16 +198,20 @@ def test_widgets_render_and_work_in_jupyterlab(page, lab, notebook_copy):
         shutil.copyfile(shot, ROOT / "docs" / "jupyterlab-widgets.png")
 
 
-def test_interactive_sign_in_in_a_new_tab(page, lab, notebook_copy):
-    pytest.importorskip("vnkit._interactive", reason="the interactive sign-in is not there")
+def _start_user_sign_in(page, lab, notebook_copy, tab: str, panel: str):
+    """Run notebook 00 and start a user sign-in from the login widget's ``tab``.
+
+    Returns the login widget and the browser tab the widget's link opened: the sandbox's
+    sign-in page, with Anna's email and password filled in.
+    """
     open_and_run_all(page, lab, notebook_copy)
     reveal_all(page)
     page.wait_for_selector(".jp-OutputArea-output .vnkit-rate-budget")
     login = widget(page, "vnkit-login")
-    login.locator(".lm-TabBar-tab", has_text="Interactive API").click()
-    panel = login.locator(".vnkit-user-signin-interactive")
-    panel.locator(".vnkit-start-signin").click()
-    link = panel.locator("a.vnkit-open-signin")
+    login.locator(".lm-TabBar-tab", has_text=tab).click()
+    box = login.locator(panel)
+    box.locator(".vnkit-start-signin").click()
+    link = box.locator("a.vnkit-open-signin")
     link.wait_for()
     with page.context.expect_page() as opened:
         link.click()
@@ -215,6 +219,12 @@ def test_interactive_sign_in_in_a_new_tab(page, lab, notebook_copy):
     signin.wait_for_load_state()
     signin.fill("#email", ANNA[0])
     signin.fill("#password", ANNA[1])
+    return login, signin
+
+
+def test_interactive_sign_in_in_a_new_tab(page, lab, notebook_copy):
+    login, signin = _start_user_sign_in(page, lab, notebook_copy, "Interactive API",
+                                        ".vnkit-user-signin-interactive")
     signin.click("#signin")
     signin.check("#company-4127803")              # Kaleva Oy, on the company page
     signin.click("#choose")
@@ -236,22 +246,8 @@ def test_interactive_sign_in_in_a_new_tab(page, lab, notebook_copy):
 
 
 def test_legacy_sign_in_from_the_legacy_tab(page, lab, notebook_copy):
-    pytest.importorskip("vnkit._interactive", reason="the legacy sign-in is not there")
-    open_and_run_all(page, lab, notebook_copy)
-    reveal_all(page)
-    page.wait_for_selector(".jp-OutputArea-output .vnkit-rate-budget")
-    login = widget(page, "vnkit-login")
-    login.locator(".lm-TabBar-tab", has_text="Legacy token").click()
-    panel = login.locator(".vnkit-user-signin-legacy")
-    panel.locator(".vnkit-start-signin").click()
-    link = panel.locator("a.vnkit-open-signin")
-    link.wait_for()
-    with page.context.expect_page() as opened:
-        link.click()
-    signin = opened.value
-    signin.wait_for_load_state()
-    signin.fill("#email", ANNA[0])
-    signin.fill("#password", ANNA[1])
+    login, signin = _start_user_sign_in(page, lab, notebook_copy, "Legacy token",
+                                        ".vnkit-user-signin-legacy")
     signin.click("button[type=submit]")
     # VNI has no company page: the token covers every company of the user.
     signin.get_by_text("Every company where you have API rights").wait_for()
