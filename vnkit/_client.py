@@ -11,9 +11,11 @@ import contextlib
 import email.utils
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+import orjson
 import requests
 from requests.adapters import BaseAdapter
 
@@ -30,7 +32,7 @@ from ._exceptions import (
 from ._filters import encode_params
 from ._budget import RateBudget
 from ._cache import HttpCache
-from ._paging import Pager, collect_stable
+from ._paging import Pager, collect_stable, cyclic_gc_paused
 from ._retry import VnkitRetry, default_adapter
 
 if TYPE_CHECKING:
@@ -47,6 +49,24 @@ DEFAULT_TIMEOUT = (10.0, 120.0)
 
 # The retry policy and the default transport (``default_adapter``, imported above, where
 # callers and tests have always found it) live in _retry.
+
+
+def _json_body(response: requests.Response) -> Any:
+    """The parsed JSON body of a list page (``[]`` when empty).
+
+    orjson decodes a page of 500 wide records in half the time of ``json``; any body it
+    does not take (another charset, a non-standard literal) goes to requests' decoder,
+    which raises the usual ``JSONDecodeError`` when it is not JSON at all.
+    """
+    body = response.content
+    if not body:
+        return []
+    if response.encoding in (None, "utf-8", "UTF-8"):
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
+    return response.json()
 
 
 def _strip_query(url: str) -> str:
@@ -519,7 +539,7 @@ class Client:
                 response = self.session.get(url, params=query, headers=headers,
                                             timeout=self.timeout)
             raise_for_answer(response)
-            return response.json() if response.content else []
+            return _json_body(response)
 
         retry = getattr(self._adapter, "max_retries", None)
         pager = Pager(fetch_page, path, params, info=_endpoints.lookup(path),
@@ -600,32 +620,45 @@ class Client:
         lists stay list cells, date-time columns are parsed, ``metadata`` is dropped.
         Parameters as in :meth:`records`, plus ``parse_dates``.
 
+        While the pages come in, Python's cyclic garbage collector is paused (and put
+        back as it was when the last run in the process ends): decoded pages are many
+        small objects that it would otherwise walk again and again for nothing.
+
         Examples
         --------
         >>> client.fetch("customer", status="Active")                   # doctest: +SKIP
         >>> client.fetch("supplier", lastModifiedDateTime=(">=", "2020-01-14"))  # doctest: +SKIP
         >>> client.fetch("inventory", attributes={"COLOR": "RED"})      # doctest: +SKIP
         """
-        from ._frames import combine, normalise, to_frame
+        from ._frames import combine, normalise
 
         self.pages(endpoint, version=version, progress=progress, **filters)  # check now
-        # Each page is normalised in the thread that fetched it, while later pages are
-        # still on the wire; the pass that is finally accepted is put together below.
-        page_frames: dict[Pager, dict[int, pd.DataFrame]] = {}
+        # Each page is flattened on a thread of its own as it is handed out, while later
+        # pages are still on the wire; its records are freed as soon as that is done.
+        # The pages of the pass that is finally accepted are put together below.
+        passes: list[list[Future[pd.DataFrame]]] = []  # one list of pages per pass
+        flattener = ThreadPoolExecutor(1, thread_name_prefix="vnkit-frame")
 
         def make_pager() -> Pager:
             pager = self.pages(endpoint, version=version, progress=progress, **filters)
-            frames = page_frames.setdefault(pager, {})
-            pager.on_page = lambda page: frames.__setitem__(page.number,
-                                                            normalise(page.records))
+            frames: list[Future[pd.DataFrame]] = []
+            passes.append(frames)
+            pager.on_page = lambda page: frames.append(flattener.submit(normalise,
+                                                                        page.records))
             return pager
 
-        rows = collect_stable(make_pager, on_incomplete=on_incomplete)
-        frames = page_frames.get(self.last_pager, {})
-        if sum(len(f) for f in frames.values()) == len(rows):
-            # Nothing was dropped as a duplicate: the page frames are exactly ``rows``.
-            return combine([frames[n] for n in sorted(frames)], parse_dates=parse_dates)
-        return to_frame(rows, parse_dates=parse_dates)
+        # The collector stays off until the decoded records are gone (see
+        # cyclic_gc_paused), so that it never walks them at all.
+        with cyclic_gc_paused():
+            try:
+                keep = collect_stable(make_pager, on_incomplete=on_incomplete,
+                                      keep_records=False)
+                # The pass collect_stable accepted is the last one it made.
+                frames = [future.result() for future in passes[-1]]
+            finally:
+                flattener.shutdown(wait=False, cancel_futures=True)
+                passes.clear()
+            return combine(frames, keep=keep, parse_dates=parse_dates)
 
     # -- attachments (article 18; the logic lives in _attachments) -------------------------
     def attach(self, resource: str, key: Any, file_or_bytes: Any, *,

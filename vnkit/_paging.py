@@ -20,13 +20,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 import os
 import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +41,9 @@ PROBE_PAGE_SIZE = 10_000
 
 #: A run that keeps finding more pages stops after this many (a runaway guard).
 MAX_PAGES = 100_000
+
+#: How many pages (per worker) a run may fetch ahead of the page it hands out next.
+LOOKAHEAD = 4
 
 #: Passes ``collect_stable`` makes over a result set that keeps changing.
 MAX_PASSES = 3
@@ -142,8 +147,9 @@ class Pager:
         self._started = False
         self.received = 0
         self._lock = threading.Lock()
-        #: Called with each Page in the thread that fetched it (``Client.fetch`` builds
-        #: each page's part of the DataFrame there, while other pages are in flight).
+        #: Called with each Page as it is handed out: in page order, in the iterating
+        #: thread, only for pages that are part of the result (``Client.fetch`` starts
+        #: building the page's part of the DataFrame there).
         self.on_page: Callable[[Page], None] | None = None
 
     def __repr__(self) -> str:
@@ -169,10 +175,7 @@ class Pager:
                                         else min(self.min_total_count, total))
                 self.max_total_count = (total if self.max_total_count is None
                                         else max(self.max_total_count, total))
-        page = Page(number or 1, records, total, max_size)
-        if self.on_page is not None:
-            self.on_page(page)
-        return page
+        return Page(number or 1, records, total, max_size)
 
     @property
     def stable(self) -> bool:
@@ -193,6 +196,12 @@ class Pager:
             raise RuntimeError("a Pager can be iterated only once; call client.pages(...) "
                                "again for a new run")
         self._started = True
+        for page in self._pages():
+            if self.on_page is not None:
+                self.on_page(page)
+            yield page
+
+    def _pages(self) -> Iterator[Page]:
         if not self.info.paged:
             yield self._get(None, None)
             return
@@ -237,18 +246,35 @@ class Pager:
         if last_planned < 2:
             return
         bar = self._progress_bar(last_planned)
-        window = self.max_workers * 2
+        # The wire is kept busy: whenever a request finishes, the next page is asked
+        # for, even while an earlier page is still on its way (pages that come in early
+        # wait in ``inflight`` for their turn). Only how far the run may get ahead of
+        # the page being handed out is bounded.
+        ahead = self.max_workers * LOOKAHEAD
         pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="vnkit-page")
         inflight: dict[int, Future[Page]] = {}
         next_to_submit = next_to_yield = 2
         try:
             while True:
-                while (next_to_submit <= last_planned
-                       and len(inflight) < min(window, self._slots())):
+                pending = [f for f in inflight.values() if not f.done()]
+                # After a failure no more pages are asked for; the error is raised when
+                # the failed page's turn comes (the pages before it are handed out).
+                failed = any(f.done() and not f.cancelled() and f.exception() is not None
+                             for f in inflight.values())
+                slots = self._slots()
+                # With every slot free for use, as many pages again wait in the pool's
+                # queue, so that a thread that finishes a page starts the next at once
+                # instead of waiting for this loop (the pool's size still caps the
+                # requests on the wire); a budget running low gets exactly its slots.
+                limit = slots if slots < self.max_workers else 2 * self.max_workers
+                while (not failed and next_to_submit <= last_planned
+                       and next_to_submit - next_to_yield < ahead
+                       and len(pending) < limit):
                     future = pool.submit(self._get, next_to_submit, size)
                     if bar is not None:
                         future.add_done_callback(lambda _f: bar.update(1))
                     inflight[next_to_submit] = future
+                    pending.append(future)
                     next_to_submit += 1
                 if next_to_yield > last_planned:
                     # Every planned page is in: did totalCount grow meanwhile?
@@ -260,7 +286,11 @@ class Pager:
                         bar.total = last_planned
                         bar.refresh()
                     continue
-                future = inflight.pop(next_to_yield)
+                future = inflight[next_to_yield]
+                if not future.done():
+                    wait(pending, return_when=FIRST_COMPLETED)
+                    continue
+                del inflight[next_to_yield]
                 try:
                     page = future.result()
                 except Exception as exc:  # noqa: BLE001 - every failure names its page
@@ -315,54 +345,111 @@ def _user_stacklevel() -> int:
     return level
 
 
-def dedupe(records: list[dict[str, Any]], key: tuple[str, ...]) -> list[dict[str, Any]]:
-    """Drop records whose key was seen on an earlier page (first one wins).
+class FirstSeen:
+    """De-duplication by the endpoint's key, a page at a time: the first record wins.
 
-    Records without any key field are kept: they cannot be told apart.
+    Records without any key value are always kept: they cannot be told apart, and so
+    are records whose key cannot be hashed.
     """
-    if not key:
-        return records
-    seen: set[tuple] = set()
-    out = []
-    for record in records:
-        k = tuple(record.get(f) for f in key)
-        if all(v is None for v in k):
-            out.append(record)
-            continue
-        try:
-            if k in seen:
-                continue
-            seen.add(k)
-        except TypeError:  # an unhashable key value: keep the record
-            pass
-        out.append(record)
-    return out
+
+    def __init__(self, key: tuple[str, ...]):
+        self.key = key
+        self._seen: set[Any] = set()
+
+    def mask(self, records: list[dict[str, Any]]) -> list[bool]:
+        """One flag per record: True to keep it, False for a repeat of an earlier one."""
+        if not self.key:
+            return [True] * len(records)
+        if len(self.key) == 1:
+            field = self.key[0]
+            values: list[Any] = [record.get(field) for record in records]
+        else:
+            values = [tuple(record.get(f) for f in self.key) for record in records]
+            values = [None if all(v is None for v in value) else value for value in values]
+        seen = self._seen
+        flags = []
+        for value in values:
+            if value is not None:
+                try:
+                    if value in seen:
+                        flags.append(False)
+                        continue
+                    seen.add(value)
+                except TypeError:
+                    pass
+            flags.append(True)
+        return flags
 
 
-def _gather(pager: Pager) -> tuple[list[dict[str, Any]], str | None]:
-    """Read every page and de-duplicate; ``(records, shortfall message or None)``."""
-    records: list[dict[str, Any]] = []
-    pages = 0
-    for page in pager:
-        records.extend(page.records)
-        pages += 1
-    unique = dedupe(records, pager.info.key)
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Hold off Python's cyclic garbage collector while a run's pages pile up.
+
+    Decoded pages are hundreds of thousands of dicts and lists that all stay alive
+    until the run ends, so each full collection walks all of them again (about 100 ms
+    for 10,000 wide customers, three times in a run) while holding the interpreter
+    lock that the page threads need to read their answers. JSON has no reference
+    cycles: plain reference counting frees everything there is to free, and the
+    collector runs as usual once the last run in the process has ended.
+    """
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+def _gather(pager: Pager, keep_records: bool) -> tuple[list[Any], int, str | None]:
+    """Read every page and de-duplicate as the pages come in.
+
+    Returns ``(kept, unique, shortfall)``: ``kept`` is the unique records, or with
+    ``keep_records=False`` one flag per record received saying whether it is kept (the
+    records themselves are then freed as soon as the caller's ``on_page`` is done with
+    them); ``unique`` counts the records kept; ``shortfall`` is the message for a count
+    that does not add up, or None.
+    """
+    first_seen = FirstSeen(pager.info.key)
+    kept: list[Any] = []
+    unique = received = pages = 0
+    with cyclic_gc_paused():
+        for page in pager:
+            flags = first_seen.mask(page.records)
+            if keep_records:
+                kept.extend(record for record, keep in zip(page.records, flags) if keep)
+            else:
+                kept.extend(flags)
+            unique += sum(flags)
+            received += len(flags)
+            pages += 1
     expected = pager.total_count
-    dropped = len(records) - len(unique)
-    if expected is not None and len(unique) < expected:
-        return unique, (f"{pager.endpoint}: {len(unique)} unique records received but the "
-                        f"API reported totalCount {expected} ({pages} page(s) of "
-                        f"{pager.page_size}, {dropped} duplicate(s) dropped)")
-    return unique, None
+    if expected is not None and unique < expected:
+        return kept, unique, (f"{pager.endpoint}: {unique} unique records received but the "
+                              f"API reported totalCount {expected} ({pages} page(s) of "
+                              f"{pager.page_size}, {received - unique} duplicate(s) "
+                              f"dropped)")
+    return kept, unique, None
 
 
-def _report(pager: Pager, unique: list[dict[str, Any]], shortfall: str | None,
-            on_incomplete: str) -> list[dict[str, Any]]:
-    """Raise or warn about what :func:`_gather` found; the records otherwise."""
+def _report(pager: Pager, kept: list[Any], unique: int, shortfall: str | None,
+            on_incomplete: str) -> list[Any]:
+    """Raise or warn about what :func:`_gather` found; ``kept`` otherwise."""
     if shortfall is not None:
         if on_incomplete == "raise":
             raise IncompleteResultError(shortfall, expected=pager.total_count or 0,
-                                        received=len(unique), hint=_INCOMPLETE_HINT)
+                                        received=unique, hint=_INCOMPLETE_HINT)
         warnings.warn(f"{shortfall}. HINT: {_INCOMPLETE_HINT}", IncompleteResultWarning,
                       stacklevel=_user_stacklevel())
     elif (pager.first_total_count is not None and pager.min_total_count is not None
@@ -374,7 +461,7 @@ def _report(pager: Pager, unique: list[dict[str, Any]], shortfall: str | None,
             f"{pager.min_total_count} while paging; records may have moved between pages. "
             f"HINT: {_INCOMPLETE_HINT}", IncompleteResultWarning,
             stacklevel=_user_stacklevel())
-    return unique
+    return kept
 
 
 def _check_on_incomplete(on_incomplete: str) -> None:
@@ -392,12 +479,12 @@ def collect(pager: Pager, *, on_incomplete: str = "raise") -> list[dict[str, Any
         arrived and ``on_incomplete="raise"``.
     """
     _check_on_incomplete(on_incomplete)
-    unique, shortfall = _gather(pager)
-    return _report(pager, unique, shortfall, on_incomplete)
+    kept, unique, shortfall = _gather(pager, keep_records=True)
+    return _report(pager, kept, unique, shortfall, on_incomplete)
 
 
 def collect_stable(make_pager: Callable[[], Pager], *, on_incomplete: str = "raise",
-                   passes: int = MAX_PASSES) -> list[dict[str, Any]]:
+                   passes: int = MAX_PASSES, keep_records: bool = True) -> list[Any]:
     """:func:`collect`, read again while the result set moves under the pages.
 
     A pass whose unique records fall short of ``totalCount`` *and* whose pages reported
@@ -405,6 +492,10 @@ def collect_stable(make_pager: Callable[[], Pager], *, on_incomplete: str = "rai
     shortfall says nothing about the API, so the whole run is read again with a new
     pager. The first pass that adds up is returned; a shortfall on a pass that held
     still (or a failed page) is reported at once, as :func:`collect` does.
+
+    With ``keep_records=False`` the records are not kept (the pagers' ``on_page`` is
+    where they are used): the answer is one flag per record of the accepted pass, in
+    page order, True for the records to keep and False for duplicates.
 
     Raises
     ------
@@ -418,9 +509,9 @@ def collect_stable(make_pager: Callable[[], Pager], *, on_incomplete: str = "rai
         raise FilterError("passes", f"must be a whole number >= 1, not {passes!r}")
     for _ in range(passes):
         pager = make_pager()
-        unique, shortfall = _gather(pager)
+        kept, unique, shortfall = _gather(pager, keep_records)
         if shortfall is None or pager.stable:
-            return _report(pager, unique, shortfall, on_incomplete)
+            return _report(pager, kept, unique, shortfall, on_incomplete)
     # Every pass saw the set move and fall short.
-    return _report(pager, unique, f"{shortfall}; the result set was still changing after "
-                                  f"{passes} pass(es)", on_incomplete)
+    return _report(pager, kept, unique, f"{shortfall}; the result set was still changing "
+                                        f"after {passes} pass(es)", on_incomplete)

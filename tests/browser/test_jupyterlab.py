@@ -14,6 +14,7 @@ import re
 import os
 import shutil
 import time
+import urllib.error
 import urllib.request
 
 import nbformat
@@ -34,7 +35,14 @@ def wait_for_connected_kernel(lab, seconds: float = 60.0) -> None:
     """Until the server reports a kernel that is idle and has the page connected."""
     deadline = time.monotonic() + seconds
     while True:
-        kernels = _api(lab, "GET", "/api/kernels")
+        try:
+            kernels = _api(lab, "GET", "/api/kernels")
+        except urllib.error.HTTPError as exc:
+            # The listing can fail with a 500 while a kernel of the last opening is
+            # still shutting down; ask again.
+            assert exc.code >= 500 and time.monotonic() < deadline, exc
+            time.sleep(0.25)
+            continue
         if any(k.get("execution_state") == "idle" and k.get("connections", 0) >= 1
                for k in kernels):
             return

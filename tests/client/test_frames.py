@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vnkit._frames import is_date_column, to_frame
+from vnkit._frames import combine, is_date_column, normalise, to_frame
 
 META = {"totalCount": 2, "maxPageSize": 500}
 
@@ -89,3 +90,37 @@ def test_shape_is_one_row_per_record(records):
     if records:
         assert list(frame["nested.a"]) == [r["nested"]["a"] for r in records]
         assert list(frame["items"]) == [r["items"] for r in records]
+
+
+# -- normalise: json_normalize's frame, built column by column -------------------------
+_LEAVES = (st.none() | st.booleans() | st.integers(-(2**53), 2**53)
+           | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=3))
+_KEYS = st.sampled_from(["a", "b", "c", "id", "name"])
+_VALUES = st.recursive(_LEAVES, lambda inner: st.lists(inner, max_size=2)
+                       | st.dictionaries(_KEYS, inner, max_size=3), max_leaves=8)
+
+
+@given(st.lists(st.dictionaries(_KEYS, _VALUES, max_size=4), max_size=6))
+def test_normalise_gives_json_normalizes_frame(records):
+    expected = pd.json_normalize(records, sep=".")
+    got = normalise(records)
+    pd.testing.assert_frame_equal(got, expected, check_like=True)
+
+
+def test_normalise_keeps_json_normalizes_column_order_for_one_shape():
+    record = {"number": "1", "mainAddress": {"city": "Oslo", "country": {"id": "NO"}},
+              "name": "A", "attributes": [], "customerClass": {"id": "X"},
+              "metadata": META, "parentRecord": None}
+    uniform = [dict(record, number=str(n)) for n in range(3)]
+    pd.testing.assert_frame_equal(normalise(uniform), pd.json_normalize(uniform, sep="."))
+
+
+def test_combine_leaves_out_the_rows_flagged_as_duplicates():
+    pages = [normalise([{"number": "1", "d": {"x": 1}}, {"number": "2", "d": {"x": 2}}]),
+             normalise([{"number": "2", "d": {"x": 2}}, {"number": "3", "d": None}])]
+    frame = combine(pages, keep=[True, True, False, True])
+    assert frame["number"].tolist() == ["1", "2", "3"]
+    assert list(frame.index) == [0, 1, 2]
+    assert "d" not in frame.columns  # the all-null parent is dropped as in to_frame
+    with pytest.raises(ValueError, match="3 flags for 4 rows"):
+        combine(pages, keep=[True, True, True])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import random
+import threading
+import time
 import warnings
 
 import pandas as pd
@@ -11,6 +14,8 @@ from vnkit_client_fakes import Dataset, FakeApi, customers, sandbox_like
 
 import vnkit
 from vnkit import IncompleteResultError
+from vnkit._endpoints import lookup
+from vnkit._paging import LOOKAHEAD, FirstSeen, Pager, collect, cyclic_gc_paused
 
 
 def test_fetch_350_customers_in_four_calls(client, api):
@@ -267,3 +272,80 @@ def test_fake_api_self_check():
     with vnkit.connect(sandbox_like(), adapter=api.adapter, progress=False) as client:
         page = client.get("customer", pageSize=50, pageNumber=1)
     assert len(page) == 2 and page[0]["metadata"] == {"totalCount": 5, "maxPageSize": 2}
+
+
+# -- the pager keeps the wire busy; the collector is held off while pages pile up -------
+def _page_of(number: int, total: int, size: int = 2) -> list[dict]:
+    return [{"number": f"{number}-{i}", "metadata": {"totalCount": total, "maxPageSize": size}}
+            for i in range(size)]
+
+
+def test_a_slow_page_does_not_hold_up_the_pages_after_it():
+    started, finished = [], {}
+    lock = threading.Lock()
+    page_two_done = threading.Event()
+
+    def fetch_page(query):
+        number = int(query["pageNumber"])
+        with lock:
+            started.append(number)
+        if number == 2:
+            time.sleep(0.5)  # a slow answer for the page handed out next
+            with lock:
+                finished[2] = len(started)
+            page_two_done.set()
+        return _page_of(number, total=60)
+
+    pager = Pager(fetch_page, "customer", {}, info=lookup("customer"), max_workers=4)
+    assert len(collect(pager)) == 60
+    assert sorted(started) == list(range(1, 31))  # every page once
+    # The other workers went on past page 2 while it was slow, as far as the
+    # look-ahead allows (it bounds what waits in memory for page 2).
+    ahead = 4 * LOOKAHEAD
+    assert finished[2] == 1 + ahead  # page 1, then pages 2 .. 1 + ahead
+
+
+def test_the_collector_is_held_off_while_pages_arrive_and_restored_after():
+    seen = []
+
+    def fetch_page(query):
+        seen.append(gc.isenabled())
+        return _page_of(int(query["pageNumber"]), total=8)
+
+    assert gc.isenabled()
+    assert len(collect(Pager(fetch_page, "customer", {}, info=lookup("customer")))) == 8
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    gc.disable()  # a caller that turned it off keeps it off
+    try:
+        collect(Pager(fetch_page, "customer", {}, info=lookup("customer")))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_collector_comes_back_after_a_failed_run_and_nested_runs():
+    def failing(query):
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        collect(Pager(failing, "customer", {}, info=lookup("customer")))
+    assert gc.isenabled()
+    with cyclic_gc_paused():
+        with cyclic_gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer run is still going
+    assert gc.isenabled()
+
+
+def test_first_seen_works_a_page_at_a_time():
+    first_seen = FirstSeen(("number",))
+    assert first_seen.mask([{"number": "1"}, {"number": "2"}, {"number": "1"}]) == [
+        True, True, False]
+    assert first_seen.mask([{"number": "2"}, {"number": None}, {"number": None},
+                            {"number": "3"}]) == [False, True, True, True]
+    pairs = FirstSeen(("type", "number"))
+    assert pairs.mask([{"type": "A", "number": "1"}, {"type": "B", "number": "1"},
+                       {"type": "A", "number": "1"}, {}]) == [True, True, False, True]
+    assert FirstSeen(()).mask([{"x": 1}, {"x": 1}]) == [True, True]
+    assert FirstSeen(("number",)).mask([{"number": ["unhashable"]}] * 2) == [True, True]

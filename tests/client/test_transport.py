@@ -11,9 +11,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import requests
 
 import vnkit
-from vnkit._client import default_adapter
+from vnkit._client import _json_body, default_adapter
 
 
 class Script:
@@ -137,3 +138,28 @@ def test_page_recovering_within_retries_is_fine(server):
     with connect(server) as client:
         assert len(client.fetch("customer")) == 6
     assert server.count("/v1/customer") == 4
+
+
+# -- decoding list pages -----------------------------------------------------------------
+def _response(body: bytes, content_type: str) -> requests.Response:
+    response = requests.Response()
+    response.status_code = 200
+    response.headers["Content-Type"] = content_type
+    response.encoding = requests.utils.get_encoding_from_headers(response.headers)
+    response._content = body
+    return response
+
+
+def test_pages_decode_the_same_with_orjson_and_without():
+    records = [{"name": "Ærø Ål", "n": 1, "x": 1.5, "ok": True, "none": None,
+                "lines": [{"a": "b"}]}]
+    for content_type in ("application/json; charset=utf-8", "application/json"):
+        response = _response(json.dumps(records).encode(), content_type)
+        assert _json_body(response) == records == response.json()
+    latin = _response(json.dumps(records, ensure_ascii=False).encode("latin-1"),
+                      "application/json; charset=iso-8859-1")
+    assert _json_body(latin) == records  # another charset: requests' decoder
+    assert _json_body(_response(b"", "application/json")) == []
+    assert _json_body(_response(b'[{"x": NaN}]', "application/json"))[0]["x"] != 0
+    with pytest.raises(requests.exceptions.JSONDecodeError):
+        _json_body(_response(b"<html>gateway</html>", "application/json"))

@@ -465,3 +465,28 @@ def test_swagger_ui_public_client_signs_in_with_pkce_only(box):
     body = token.json()
     assert "refresh_token" not in body  # a browser app gets none, offline_access or not
     assert api_get(box.url, body["access_token"], pageSize=1).status_code == 200
+
+
+def test_legacy_subscriptions_are_per_user_of_a_client(box):
+    """One subscription per event per user (token) per company, as the facts file says."""
+    scope = f"{READ} vismanet_erp_interactive_api:create vismanet_erp_interactive_api:delete"
+
+    def user_session(user):
+        code, verifier = code_for(box.url, user=user, company=2310401, scope=scope)
+        token = exchange(box.url, code, verifier).json()["access_token"]
+        http = requests.Session()
+        http.headers.update({"Authorization": f"Bearer {token}",
+                             "ipp-company-id": "2310401"})
+        return http
+
+    anna, ola = user_session(ANNA), user_session(OLA)
+    url = f"{box.url}/resources/v1/subscription"
+    body = {"event": "customer_changed", "hookUri": "http://127.0.0.1:9/"}
+    mine, theirs = anna.post(url, json=body), ola.post(url, json=body)
+    assert (mine.status_code, theirs.status_code) == (201, 201)  # same client, two users
+    assert anna.post(url, json=body).status_code == 400  # the same user twice
+    assert [s["id"] for s in anna.get(url).json()] == [mine.json()["id"]]
+    assert [s["id"] for s in ola.get(url).json()] == [theirs.json()["id"]]
+    assert ola.get(f"{url}/{mine.json()['id']}").status_code == 404
+    for http, made in ((anna, mine), (ola, theirs)):
+        assert http.delete(f"{url}/{made.json()['id']}").status_code == 204

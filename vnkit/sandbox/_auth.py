@@ -110,6 +110,9 @@ class Principal:
     # A VNI (legacy) token covers every company of its user, so it always needs
     # ipp-company-id, even when the user has one company.
     company_header_required: bool = False
+    #: Whom the token speaks for: the signed-in user (email) of a user token, the
+    #: client itself for a service token.
+    subject: str = ""
 
     def allows(self, method: str) -> bool:
         """Whether the token's scopes allow this HTTP method on the API."""
@@ -245,4 +248,5 @@ class TokenService:
         if claims.get("company_id") is not None:
             # A user's token is bound to the one company chosen at sign-in.
             companies = tuple(c for c in companies if c.company_id == claims["company_id"])
-        return Principal(client_id, tenant_id, scopes, companies)
+        return Principal(client_id, tenant_id, scopes, companies,
+                         subject=str(claims.get("sub") or client_id))

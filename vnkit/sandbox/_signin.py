@@ -543,7 +543,7 @@ class SignIn:
         user = demo_user(found.email)
         companies = user.companies(self.store) if user else ()
         return Principal(found.client_id, "", frozenset({LEGACY_SCOPE}), tuple(companies),
-                         company_header_required=True)
+                         company_header_required=True, subject=found.email)
 
     def revoke_legacy(self, token: str) -> bool:
         with self._lock:

@@ -8,8 +8,8 @@ Three ways to be notified exist, and the sandbox keeps all of them in one place:
   HMAC-SHA256 of the raw body, base64-encoded, in ``Settings.webhook_signature_header``
   (``x-vwd-signature-v1``) plus the dispatcher's companion ``x-vwd-*`` headers;
 * the **legacy subscription API** (``resources/v1/subscription``, retired 2025-04-30 on
-  the real service, kept here for learning): one URL per event per client per company,
-  unsigned;
+  the real service, kept here for learning): one URL per event per user (the token's
+  subject: the signed-in user, or the client of a service token) per company, unsigned;
 * **automation actions** (article 13): a rule "when <entity> gets status <S>, POST to
   URL", configured with ``POST /sandbox/admin/automation``.
 
@@ -794,7 +794,7 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
             if error:
                 return error
             return _json(200, [legacy_item(i) for i in hub.legacy.values()
-                               if i["clientId"] == principal.client_id
+                               if i["owner"] == principal.subject
                                and i["companyId"] == company_id])
 
         @app.post(root + "/subscription", tags=["webhooks (legacy)"], status_code=201,
@@ -810,14 +810,14 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
             if problem:
                 return _message(400, problem)
             for item in hub.legacy.values():
-                if (item["clientId"], item["companyId"], item["event"]) == (
-                        principal.client_id, company_id, data["event"]):
+                if (item["owner"], item["companyId"], item["event"]) == (
+                        principal.subject, company_id, data["event"]):
                     return _message(400, f"A subscription to {data['event']} already exists "
-                                         f"for this client and company (id {item['id']}); "
+                                         f"for this user and company (id {item['id']}); "
                                          "change it with PUT or delete it first.")
             item = {"id": next(hub._legacy_ids), "event": data["event"],
                     "hookUri": data["hookUri"].strip(), "clientId": principal.client_id,
-                    "companyId": company_id}
+                    "owner": principal.subject, "companyId": company_id}
             hub.legacy[item["id"]] = item
             location = f"{str(request.base_url).rstrip('/')}{request.url.path}/{item['id']}"
             return _json(201, legacy_item(item), {"Location": location})
@@ -827,8 +827,8 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
             if error:
                 return None, error
             item = hub.legacy.get(int(subscription_id)) if subscription_id.isdigit() else None
-            if item is None or (item["clientId"], item["companyId"]) != (
-                    principal.client_id, company_id):
+            if item is None or (item["owner"], item["companyId"]) != (
+                    principal.subject, company_id):
                 return None, _message(404, f"Subscription '{subscription_id}' was not found.")
             return item, None
 
@@ -853,8 +853,8 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
             if problem:
                 return _message(400, problem)
             clash = [i for i in hub.legacy.values() if i is not item and
-                     (i["clientId"], i["companyId"], i["event"]) ==
-                     (item["clientId"], item["companyId"], merged["event"])]
+                     (i["owner"], i["companyId"], i["event"]) ==
+                     (item["owner"], item["companyId"], merged["event"])]
             if clash:
                 return _message(400, f"A subscription to {merged['event']} already exists "
                                      f"(id {clash[0]['id']}).")
