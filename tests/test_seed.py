@@ -50,9 +50,16 @@ def article(small):
 
 
 def _path(record: dict, dotted: str):
-    """(found, value) for a dotted path; found is False when a key along it is missing."""
+    """(found, value) for a dotted path; found is False when a key along it is missing.
+
+    Through a list (``paymentLines.invoiceRefNbr``) every item must have the rest.
+    """
     value = record
-    for part in dotted.split("."):
+    parts = dotted.split(".")
+    for i, part in enumerate(parts):
+        if isinstance(value, list):
+            found = [_path(item, ".".join(parts[i:])) for item in value]
+            return all(f for f, _ in found), [v for _, v in found]
         if not isinstance(value, dict) or part not in value:
             return False, None
         value = value[part]

@@ -127,11 +127,26 @@ def test_invalid_header_value_is_refused(client, box):
         assert "erp-api-background" in answer.json()["message"]
 
 
-def test_webhook_url_off_the_machine_is_refused(client, box):
-    answer = raw(client, "GET", f"{box.url}/v1/customer",
+def test_article_15_webhook_url_is_taken_but_not_called(client, box):
+    """The deprecated URL value still works (202); the sandbox never calls out."""
+    answer = raw(client, "GET", f"{box.url}/api/v1/customerinvoice",
+                 params={"pageNumber": 1, "pageSize": 100},
                  headers={"erp-api-background": "https://example.com/hook"})
-    assert answer.status_code == 400
-    assert "loopback" in answer.json()["message"]
+    assert answer.status_code == 202, answer.text
+    status = wait_done(client, answer.headers["Location"])
+    assert status["status"] == "Finished" and status["statusCode"] == 200
+    assert status["webhookAddress"] == "https://example.com/hook"
+    deliveries = requests.get(f"{box.url}/sandbox/admin/webhooks/deliveries", timeout=5)
+    assert deliveries.status_code == 200
+    assert not any("example.com" in str(d) for d in deliveries.json())
+
+
+def test_a_v2_job_is_followed_on_v1(client, box):
+    answer = raw(client, "POST", f"{box.url}/api/v2/customerinvoice", json={},
+                 headers={"erp-api-background": "none"})
+    assert answer.status_code == 202, answer.text
+    assert "/api/v1/background/" in answer.headers["Location"]
+    assert answer.json()["stateLocation"] == answer.headers["Location"]
 
 
 def test_bad_arguments_fail_before_any_request(client):

@@ -48,9 +48,12 @@ def test_sign_in_page_has_targetable_form_with_relative_action(box):
     assert "http://" not in page.text.split("<form", 1)[1].split("</form>")[0]
 
 
-def test_pkce_is_required_and_must_be_s256(box):
+def test_pkce_must_be_s256_and_is_required_of_a_client_without_a_secret(box):
     verifier, challenge = pkce()
-    for query in (authorize_query(None, method=None),
+    for query in (authorize_query(None, method=None, client_id="vnkit_swagger_ui",
+                                  redirect_uri="http://127.0.0.1:53682/callback",
+                                  scope=READ),
+                  authorize_query(None, method="S256"),
                   authorize_query(verifier, method="plain"),
                   authorize_query(challenge, method=None)):
         answer = requests.get(f"{box.url}/connect/authorize", params=query,
@@ -490,3 +493,28 @@ def test_legacy_subscriptions_are_per_user_of_a_client(box):
     assert ola.get(f"{url}/{mine.json()['id']}").status_code == 404
     for http, made in ((anna, mine), (ola, theirs)):
         assert http.delete(f"{url}/{made.json()['id']}").status_code == 204
+
+
+def test_user_details_of_a_user_token(box):
+    code, verifier = code_for(box.url, user=ANNA, company=2310401)
+    token = exchange(box.url, code, verifier).json()["access_token"]
+    answer = requests.get(f"{box.url}/resources/v1/context/userdetails",
+                          headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert answer.json() == {"emailAddress": ANNA[0], "firstName": "Anna", "lastName": "Berg"}
+
+
+def test_a_server_app_may_sign_in_without_pkce_and_ask_for_ui_extension(box):
+    """PKCE is optional for server apps (they have a secret); ui-extension is a scope."""
+    query = authorize_query(None, method=None,
+                            scope=f"{READ} vismanet_erp_interactive_api:ui-extension")
+    answer, steps = walk(box.url, query, ANNA, company=2310401)
+    code = redirect_params(answer)["code"]
+    assert steps[0] == "signin"
+    token = exchange(box.url, code, None)
+    assert token.status_code == 200, token.text
+    assert "vismanet_erp_interactive_api:ui-extension" in token.json()["scope"].split()
+    public = authorize_query(None, method=None, client_id="vnkit_swagger_ui", scope=READ)
+    refused = requests.get(f"{box.url}/connect/authorize", params=public,
+                           allow_redirects=False)
+    assert redirect_params(refused)["error"] == "invalid_request"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from typing import Any
 from urllib.parse import unquote
@@ -44,3 +45,20 @@ def decode_key(segment: str) -> str:
 def encode_key_b64(key: str) -> str:
     """The ``b64(...)`` path form of a key (for links and tests)."""
     return "b64(" + base64.urlsafe_b64encode(key.encode()).rstrip(b"=").decode() + ")"
+
+
+def etag(doc: bytes) -> str:
+    """The ``ETag`` of a stored record: its ``timeStamp`` (facts section 10), quoted.
+
+    Records without one (the sandbox's own reference lists) get a digest of their JSON.
+    """
+    stamp = json.loads(doc).get("timeStamp") if doc[:1] == b"{" else None
+    if isinstance(stamp, str) and stamp:
+        return f'"{stamp}"'
+    return '"' + hashlib.sha1(doc).hexdigest()[:20] + '"'
+
+
+def etag_matches(if_match: str, current: str) -> bool:
+    """Whether an ``If-Match`` value (tags, quoted or not, or ``*``) names ``current``."""
+    tags = [t.strip().removeprefix("W/").strip('"') for t in if_match.split(",")]
+    return "*" in tags or current.strip('"') in tags

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from importlib import metadata as importlib_metadata
 from urllib.parse import parse_qsl, unquote
@@ -37,7 +38,7 @@ from ._signin import discovery_fields as signin_discovery_fields
 from ._signin import security_schemes as signin_security_schemes
 from ._signin import install as install_signin
 from ._attachments import hide_unexpanded
-from ._answers import JSON_TYPE, decode_key, message_error
+from ._answers import JSON_TYPE, decode_key, etag, message_error
 from ._answers import json_answer as _json
 from ._store import Store, open_store
 
@@ -193,6 +194,12 @@ class _Api:
         while segments and segments[-1] == "":
             segments.pop()
         route = self._resolve(segments)
+        document_type = None
+        if (route is None and len(segments) == 3
+                and lookup(unquote(segments[0])) is ENTITIES["supplierInvoice"]):
+            # supplierInvoice/{documentType}/{invoiceNumber} (facts section 3)
+            route = ENTITIES["supplierInvoice"], decode_key(segments[2]), None
+            document_type = unquote(segments[1])
         if route is None:
             return message_error(404, f"No resource matches the path '{request.url.path}'.")
         company_id, error = self._company(request, principal)
@@ -210,8 +217,11 @@ class _Api:
                                                company_id, params)
             elif key is not None:
                 body = await run_in_threadpool(self.store.one, company_id, entity.name, key)
-                if body is None:
+                if body is None or (document_type is not None and str(
+                        json.loads(body).get("documentType")).lower()
+                        != document_type.lower()):
                     return message_error(404, f"{entity.name} '{key}' was not found.")
+                return Response(body, media_type=JSON_TYPE, headers={"ETag": etag(body)})
             else:
                 body = await run_in_threadpool(self.list_body, entity, company_id, params)
         except BadParameter as exc:
@@ -282,6 +292,18 @@ class _Api:
 
     # -- context --------------------------------------------------------------
 
+    @staticmethod
+    def _user_details(principal) -> Response:
+        """``GET resources/v1/context/userdetails``: who the token's user is."""
+        from ._signin import demo_user
+
+        user = demo_user(principal.subject) if principal.subject else None
+        if user is None:
+            return message_error(404, "There are no user details for this token: a "
+                                      "service (client credentials) token has no user.")
+        first, last = _split_name(user.name)
+        return _json(200, {"emailAddress": user.email, "firstName": first, "lastName": last})
+
     async def _context(self, request: Request, rest: str) -> Response:
         principal, error = self._principal(request)
         if error is not None:
@@ -293,6 +315,8 @@ class _Api:
             return _json(200, [{"id": c.company_id, "name": c.name,
                                 "type": self.settings.context_type}
                                for c in principal.companies])
+        if len(segments) == 1 and unquote(segments[0]).lower() == "userdetails":
+            return self._user_details(principal)
         if len(segments) == 1:
             text = unquote(segments[0])
             company = next((c for c in principal.companies if str(c.company_id) == text), None)
@@ -300,6 +324,11 @@ class _Api:
                 return ipp_error(f"The token is not authorised for company '{text}'.")
             return _json(200, company_dto(company))
         return message_error(404, f"No resource matches the path '{request.url.path}'.")
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    first, _, last = name.partition(" ")
+    return first, last
 
 
 def company_dto(company) -> dict:
@@ -357,6 +386,15 @@ def list_parameters(entity: Entity, settings: Settings,
     if entity.attributes:
         params.append(_query_param("attributes", 'JSON object of attribute ids and exact '
                                    'values, e.g. {"COLOR":"RED"}.'))
+    if entity.released:
+        params.append(_query_param("released", "1: released documents only; 0: those "
+                                   "not released yet (Hold, Balanced, Scheduled).",
+                                   {"type": "integer", "enum": [0, 1]}))
+    if not entity.paged:
+        params.append(_query_param("numberToRead", "How many records to return.",
+                                   {"type": "integer", "minimum": 1}))
+        params.append(_query_param("skipRecords", "How many records to skip first.",
+                                   {"type": "integer", "minimum": 0}))
     if entity.paged:
         top = max_page_size(entity, settings)
         params.append(_query_param("pageNumber", "1-based page number.",
@@ -400,6 +438,9 @@ def _register_documented_routes(app: FastAPI, api: _Api, settings: Settings) -> 
     app.add_api_route("/resources/v1/context", api.endpoint, methods=["GET"],
                       tags=["context"], operation_id="list_contexts",
                       summary="Companies this token can use (no ipp-company-id needed)")
+    app.add_api_route("/resources/v1/context/userdetails", api.endpoint, methods=["GET"],
+                      tags=["context"], operation_id="get_user_details",
+                      summary="The signed-in user's email and name (a user's token)")
     app.add_api_route("/resources/v1/context/{companyId}", api.endpoint, methods=["GET"],
                       tags=["context"], operation_id="get_context",
                       summary="One company's details",

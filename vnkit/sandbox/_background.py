@@ -14,7 +14,8 @@ header value                   notification
 ``subscription``               ``BACKGROUND_API_RESPONSE`` to the app's webhook
                                subscriptions
 ``subscription:h1=v1,h2=v2``   the same, with ``h1: v1`` and ``h2: v2`` as headers
-a URL (deprecated)             a POST of the status to that URL
+a URL (deprecated)             a POST of the status to that URL (loopback
+                               addresses only; any other is taken, not called)
 =============================  ==============================================
 
 Jobs are kept in memory for ``Settings.background_retention_s`` (24 h) from when they
@@ -29,6 +30,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -213,13 +215,17 @@ class BackgroundService:
             if not self.settings.background_url_value:
                 return _message(400, f"Invalid {HEADER} header: a webhook URL is no longer "
                                      "accepted (deprecated 2025-04-30); use 'subscription'.")
-            problem = loopback_problem(url)
-            if problem:
-                return _message(400, f"Invalid {HEADER} header: {problem}.")
+            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+                return _message(400, f"Invalid {HEADER} header: '{url}' is not an "
+                                     "http(s) URL.")
+            # Any address is taken, as the real service takes it; the sandbox delivers
+            # only to loopback addresses and keeps the rest to itself (see _notify).
         raw = request.scope.get("raw_path") or request.scope["path"].encode()
         prefix = raw.decode("latin-1")[:-len(rest)] if rest else raw.decode("latin-1")
         base = str(request.base_url).rstrip("/")
         root = base + prefix.rstrip("/")
+        if root.lower().endswith("/v2"):
+            root = root[:-2] + "v1"  # job status lives on v1 only (facts section 7)
         query = request.scope.get("query_string", b"")
         original = base + raw.decode("latin-1") + (("?" + query.decode("latin-1"))
                                                     if query else "")
@@ -284,12 +290,10 @@ class BackgroundService:
                    "stateLocation": job.state_location,
                    "contentLocation": job.content_location if job.content else None}
         if job.mode == "url":
-            try:
+            if loopback_problem(job.webhook_address) is None:
                 self.hub.enqueue("background", job.webhook_address, "BACKGROUND_API_RESPONSE",
                                  payload, client_id=job.client_id)
-            except ValueError:
-                pass  # checked when the request came in; nothing to send to
-            return
+            return  # another address: the sandbox never calls out of the machine
         self.hub.background(job.client_id, job.company_id, payload, job.echo)
 
 

@@ -50,6 +50,9 @@ class Entity:
         Query parameter that filters on ``status_field`` (``orderStatus`` on purchaseorder).
     attributes
         Whether the ``attributes`` JSON filter applies (article 14).
+    released
+        Whether ``released`` (1 or 0) filters on the document being released, i.e. out
+        of Hold/Balanced/Scheduled.
     """
 
     name: str
@@ -65,6 +68,7 @@ class Entity:
     filters: dict[str, str] = field(default_factory=dict)
     status_param: str = "status"
     attributes: bool = False
+    released: bool = False
 
 
 ENTITIES: dict[str, Entity] = {
@@ -90,7 +94,11 @@ ENTITIES: dict[str, Entity] = {
             filters={"documenttype": "documentType", "financialperiod": "financialPeriod",
                      "project": "project.id", "externalreference": "externalReference",
                      "customerrefnumber": "customerRefNumber",
-                     "customer": "customer.number"},
+                     "paymentreference": "paymentReference",
+                     "closedfinancialperiod": "closedFinancialPeriod"},
+            released=True,
+            # No customer filter (facts section 4): an unknown parameter is ignored, so
+            # ?customer= answers every invoice; customer/{number}/invoice is the way.
         ),
         # Debit and credit notes are customer documents with their own endpoints;
         # article 20 reads customerDebitNote with a project filter.
@@ -106,8 +114,9 @@ ENTITIES: dict[str, Entity] = {
         ),
         Entity(
             "supplierInvoice", "supplierInvoice", key="referenceNumber",
-            filters={"documenttype": "documentType", "project": "project.id",
-                     "supplier": "supplier.number"},
+            filters={"documenttype": "documentType", "project": "project.id"},
+            released=True,
+            # No supplier filter either (facts section 4): supplier/{number}/invoice.
         ),
         Entity(
             "purchaseorder", "purchaseorder", key="orderNbr", created_field=None,
@@ -116,7 +125,8 @@ ENTITIES: dict[str, Entity] = {
         ),
         Entity(
             "supplierPayment", "supplierPayment", key="refNbr", created_field=None,
-            filters={"supplier": "supplier.number"},
+            filters={"supplier": "supplier.number",
+                     "invoicerefnbr": "paymentLines.invoiceRefNbr"},
         ),
         Entity(
             "vat", "vat", key="vatId", status_field=None, created_field=None,
@@ -133,7 +143,8 @@ ENTITIES: dict[str, Entity] = {
         Entity(
             "attribute", "attribute", key="attributeID", name_field="description",
             status_field=None,
-            filters={"attributeid": "attributeID", "controltype": "controlType"},
+            filters={"attributeid": "attributeID", "controltype": "controlType",
+                     "internal": "internal"},
         ),
         # Reference data that documents point at; served read-only like the rest.
         Entity("customerClass", "customer/customerClass", key="id", status_field=None,

@@ -132,6 +132,7 @@ class ListQuery:
     page_number: int = 1
     page_size: int | None = None  # None: unpaged endpoint, every record
     max_page_size: int = 0
+    skip: int = 0  # skipRecords of an unpaged endpoint (vat)
 
     @property
     def where_sql(self) -> str:
@@ -139,7 +140,8 @@ class ListQuery:
 
     @property
     def offset(self) -> int:
-        return 0 if self.page_size is None else (self.page_number - 1) * self.page_size
+        paged = 0 if self.page_size is None else (self.page_number - 1) * self.page_size
+        return self.skip + paged
 
 
 def max_page_size(entity: Entity, settings: Settings) -> int:
@@ -162,6 +164,10 @@ def _positive_int(parameter: str, text: str) -> int:
         raise BadParameter(parameter, f"'{text}' is not valid; it must be a whole "
                                       f"number from 1 to {_INT32_MAX}.")
     return int(value)
+
+
+#: Document statuses before release (the rest: Open, Closed, Voided, ...).
+UNRELEASED_STATUSES = ("Hold", "Balanced", "Scheduled")
 
 
 class QueryBuilder:
@@ -191,6 +197,8 @@ class QueryBuilder:
                           params=[company_id, entity.name])
         if entity.paged:
             self._paging(entity, params, query)
+        else:
+            self._read_window(params, query)
         if entity.modified_field:
             self._date(params, "lastModifiedDateTime", "r.modified", query)
         if entity.created_field:
@@ -202,6 +210,8 @@ class QueryBuilder:
             if text:
                 query.where.append("instr(r.name, ?) > 0")
                 query.params.append(text.casefold())
+        if entity.released:
+            self._released(params, query)
         for key, field_path in entity.filters.items():
             values = [v for v in params.get(key, ()) if v != ""]
             if values:
@@ -233,6 +243,34 @@ class QueryBuilder:
         query.page_number = _positive_int("pageNumber", number) if number else 1
         wanted = _positive_int("pageSize", size) if size else query.max_page_size
         query.page_size = min(wanted, query.max_page_size)
+
+    @staticmethod
+    def _released(params: dict[str, list[str]], query: ListQuery) -> None:
+        """``released=1``: documents out of Hold/Balanced/Scheduled; ``0``: those in it."""
+        text = _first(params, "released")
+        if not text:
+            return
+        flag = text.strip().lower()
+        if flag not in ("0", "1", "true", "false"):
+            raise BadParameter("released", f"'{text}' is not valid; use 1 (released) or 0.")
+        marks = ",".join("?" * len(UNRELEASED_STATUSES))
+        negate = "" if flag in ("0", "false") else "NOT "
+        query.where.append(f"COALESCE(r.status, '') {negate}IN ({marks})")
+        query.params.extend(UNRELEASED_STATUSES)
+
+    @staticmethod
+    def _read_window(params: dict[str, list[str]], query: ListQuery) -> None:
+        """``numberToRead`` and ``skipRecords``: the window of an unpaged list (``vat``).
+
+        Deprecated and ignored on paged endpoints (facts section 4); where there are no
+        paging parameters they still choose which records come back.
+        """
+        number = _first(params, "numbertoread")
+        skip = _first(params, "skiprecords")
+        if number:
+            query.page_size = _positive_int("numberToRead", number)
+        if skip and skip.strip() != "0":
+            query.skip = _positive_int("skipRecords", skip)
 
     def _date(self, params: dict[str, list[str]], parameter: str, column: str,
               query: ListQuery) -> None:

@@ -48,6 +48,8 @@ from ._store import ClientRow, CompanyRow, Store
 
 INTERACTIVE_API = "vismanet_erp_interactive_api"
 INTERACTIVE_SCOPES = frozenset(f"{INTERACTIVE_API}:{op}" for op in OPERATIONS)
+#: Asked for by apps that show inside Visma.net's own pages; it opens no API call.
+UI_EXTENSION_SCOPE = f"{INTERACTIVE_API}:ui-extension"
 OPENID_SCOPES = frozenset({"openid", "email", "profile", "tenants", "offline_access"})
 LEGACY_SCOPE = "financialstasks"
 
@@ -293,7 +295,7 @@ class SignIn:
                                                "(case sensitive).")
             challenge = None
         else:
-            allowed = INTERACTIVE_SCOPES | OPENID_SCOPES
+            allowed = INTERACTIVE_SCOPES | OPENID_SCOPES | {UI_EXTENSION_SCOPE}
             unknown = [s for s in scopes if s not in allowed]
             if not scopes or unknown:
                 return refuse("invalid_scope", "Unknown or missing scope: "
@@ -304,13 +306,21 @@ class SignIn:
                                                "scope.")
             challenge = query.get("code_challenge")
             method = query.get("code_challenge_method")
-            if not challenge:
-                return refuse("invalid_request", "PKCE is required: send code_challenge "
-                                                 "with code_challenge_method=S256.")
-            if method != "S256":
+            if not challenge and method is None and client.client_secret:
+                # PKCE is optional for a server app, which proves itself with its
+                # secret at the token endpoint; browser and native apps must use it.
+                challenge = None
+            elif not challenge and method is not None:
+                return refuse("invalid_request", "code_challenge_method was sent without "
+                                                 "a code_challenge.")
+            elif not challenge:
+                return refuse("invalid_request", "PKCE is required for a client without a "
+                                                 "secret: send code_challenge with "
+                                                 "code_challenge_method=S256.")
+            elif method != "S256":
                 return refuse("invalid_request", "code_challenge_method must be S256 "
                                                  "(plain is not accepted).")
-            if not _CHALLENGE.match(challenge):
+            elif not _CHALLENGE.match(challenge):
                 return refuse("invalid_request", "code_challenge is not the base64url "
                                                  "SHA-256 of a verifier.")
         txn = secrets.token_urlsafe(18)
@@ -440,11 +450,15 @@ class SignIn:
                                                     "authorization_code grant.")
         code = self._take_code(form, client, "connect")
         verifier = form.get("code_verifier") or ""
-        if not verifier:
+        if code.challenge is None:
+            if not client.client_secret:
+                raise OAuthError("invalid_client", "A client without a secret must use "
+                                                   "PKCE.")
+        elif not verifier:
             raise OAuthError("invalid_grant", "The code_verifier parameter is missing "
                                               "(PKCE).")
-        if not _VERIFIER.match(verifier) or not hmac.compare_digest(
-                _s256(verifier), code.challenge or ""):
+        elif not _VERIFIER.match(verifier) or not hmac.compare_digest(
+                _s256(verifier), code.challenge):
             raise OAuthError("invalid_grant", "The code_verifier does not match the "
                                               "code_challenge.")
         return self._issue_user_tokens(client.client_id, code.email, code.company_id,

@@ -31,6 +31,7 @@ of JSON; a page then joins only the rows it returns.
 from __future__ import annotations
 
 import contextlib
+import base64
 import hashlib
 import importlib
 import json
@@ -54,7 +55,16 @@ from ._entities import ENTITIES, SUBLISTS, Entity
 
 # Bump when the table layout or the meaning of a stored column changes: it is part of
 # the template's file name, so an old cache is simply not used any more.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: records carry ``timeStamp``; facets reach into lists
+
+
+def row_version(number: int) -> str:
+    """A ``timeStamp`` value: an 8-byte row version in base64, as SQL Server writes it.
+
+    The API sends it in the body of every record and as the ``ETag`` of a single GET
+    (facts section 10); every write gives the record a new one.
+    """
+    return base64.b64encode(number.to_bytes(8, "big")).decode("ascii")
 
 _ENTITY_BY_LOWER = {name.lower(): e for name, e in ENTITIES.items()}
 
@@ -145,12 +155,18 @@ def normalise_datetime(value: Any) -> str | None:
 
 
 def field_value(record: dict, dotted: str) -> Any:
-    """Value at a dotted path such as ``customer.number`` (None where absent)."""
+    """Value at a dotted path such as ``customer.number`` (None where absent).
+
+    Through a list (``paymentLines.invoiceRefNbr``) it is the list of the items' values.
+    """
     value: Any = record
     for part in dotted.split("."):
-        if not isinstance(value, dict):
+        if isinstance(value, list):
+            value = [item.get(part) for item in value if isinstance(item, dict)]
+        elif isinstance(value, dict):
+            value = value.get(part)
+        else:
             return None
-        value = value.get(part)
     return value
 
 
@@ -375,6 +391,8 @@ def _load_records(conn: sqlite3.Connection,
                 for item in value if isinstance(value, list) else (value,):
                     if item is not None and not isinstance(item, dict):
                         facets.append((company_id, name, dotted, facet_text(item), next_id))
+            if entity.modified_field:
+                record["timeStamp"] = row_version(next_id)
         records.append((next_id, company_id, name, seqs[(company_id, name)], key, status,
                         title, modified, created, attrs))
         docs.append((next_id, dumps(record)))
@@ -696,9 +714,9 @@ class Store:
              offset: int = 0) -> list[bytes]:
         """JSON texts (as bytes) of matching records in ``seq`` order."""
         sql = f"SELECT {_DOC} FROM records r {_DOC_JOIN} WHERE {where} ORDER BY r.seq"
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params = (*params, limit, offset)
+        if limit is not None or offset:
+            sql += " LIMIT ? OFFSET ?"  # LIMIT -1: no limit, only the offset
+            params = (*params, -1 if limit is None else limit, offset)
         return [row[0] for row in self.connection().execute(sql, params)]
 
     def one(self, company_id: int, entity: str, key: str) -> bytes | None:

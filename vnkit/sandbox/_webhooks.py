@@ -19,8 +19,9 @@ Events come from :func:`emit` (the write path calls it; so does the admin call
 Deliveries run on one daemon thread. A delivery that fails (no answer, or a non-2xx
 answer) is tried again after each delay of ``Settings.webhook_retry_delays``; after the
 last one it is marked failed. Every attempt is visible in
-``GET /sandbox/admin/webhooks/deliveries``. Only loopback URLs are accepted anywhere:
-this emulator must never send traffic off the machine. Subscriptions and the delivery
+``GET /sandbox/admin/webhooks/deliveries``. Only loopback URLs are delivered to: this
+emulator must never send traffic off the machine (subscriptions refuse other addresses;
+a Background API request naming one, as article 15 does, is run but not notified). Subscriptions and the delivery
 log live in memory (a restart of the sandbox forgets them).
 
 The body of an ERP webhook is not documented in the public sources (facts 11.4); the

@@ -17,17 +17,19 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
+from ._answers import etag, etag_matches
 from ._dto import Obj, WriteError, parse_period
 from ._entities import ENTITIES, Entity, lookup
 from ._settings import Settings
 from ._store import (_DOC, _DOC_JOIN, Store, attribute_map, facet_fields, facet_text,
-                     field_value, normalise_datetime)
+                     field_value, normalise_datetime, row_version)
 
 # Entities the sandbox can create and update (facts section 2's UpdateDtos).
 WRITABLE = ("customer", "supplier", "inventory", "customerinvoice", "supplierInvoice",
@@ -89,6 +91,13 @@ class Context:
         if record is None:
             raise WriteError(f"{what or entity} '{text}' given in '{label}' was not found.")
         return record
+
+    def sample(self, entity: str) -> dict | None:
+        """One stored record of ``entity`` in this company (the first), or None."""
+        row = self.conn.execute(
+            f"SELECT {_DOC} FROM records r {_DOC_JOIN} WHERE r.company_id = ? AND "
+            "r.entity = ? ORDER BY r.seq LIMIT 1", (self.company_id, entity)).fetchone()
+        return None if row is None else json.loads(row[0])
 
     def all(self, entity: str) -> list[dict]:
         if entity not in self._all:
@@ -515,6 +524,25 @@ def build_inventory(ctx, body, old, key, row_id):
 
 
 # --------------------------------------------------------------------------- documents
+
+
+def _fill_shape(doc: dict, sample: dict | None) -> None:
+    """Give a created record every field its kind has (read shape, like a stored one).
+
+    Fields the body did not set get an empty value of the sample's type: an empty list,
+    False, 0, or null.
+    """
+    for name, value in (sample or {}).items():
+        if name in doc or name == "metadata":
+            continue
+        if isinstance(value, list):
+            doc[name] = []
+        elif isinstance(value, bool):
+            doc[name] = False
+        elif isinstance(value, (int, float)):
+            doc[name] = type(value)(0)
+        else:
+            doc[name] = None
 
 
 def _editable(doc: dict, entity: str, number: str) -> None:
@@ -1051,7 +1079,8 @@ class Writes:
     # -- operations ------------------------------------------------------------
 
     def run(self, op: str, entity: Entity, key: str | None, action: str | None,
-            body: bytes, company_id: int, location_base: str) -> Answer:
+            body: bytes, company_id: int, location_base: str,
+            if_match: str | None = None) -> Answer:
         parsed: Any = None
         if op in ("create", "update") or (op == "action" and body.strip()):
             try:
@@ -1066,7 +1095,11 @@ class Writes:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 ctx = Context(conn, company_id)
-                if op == "create":
+                stale = (self._precondition(ctx, entity, key, if_match)
+                         if if_match is not None and op in ("update", "action") else None)
+                if stale is not None:
+                    answer = stale
+                elif op == "create":
                     answer = self._create(ctx, entity, Obj(parsed), location_base)
                 elif op == "update":
                     answer = self._update(ctx, entity, key, Obj(parsed))
@@ -1088,6 +1121,18 @@ class Writes:
                 if ctx.pending_series is not None:
                     self._series[ctx.pending_series[0]] = ctx.pending_series[1]
             return answer
+
+    def _precondition(self, ctx: Context, entity: Entity, key: str,
+                      if_match: str) -> Answer | None:
+        """412 when ``If-Match`` does not name the record's current ``ETag``."""
+        row = ctx.conn.execute(
+            f"SELECT {_DOC} FROM records r {_DOC_JOIN} WHERE r.company_id = ? AND "
+            "r.entity = ? AND r.key = ? ORDER BY r.seq LIMIT 1",
+            (ctx.company_id, entity.name, key)).fetchone()
+        if row is None or etag_matches(if_match, etag(row[0])):
+            return None  # a missing record gets its usual 404
+        return Answer(412, {"message": f"{entity.name} '{key}' has changed since the ETag "
+                                       f"given in If-Match was read; read it again."})
 
     def _row(self, ctx: Context, entity: Entity, key: str) -> tuple[int, dict] | None:
         row = ctx.conn.execute(
@@ -1142,6 +1187,9 @@ class Writes:
         row_id = ctx.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM records").fetchone()[0]
         doc = BUILDERS[entity.name](ctx, body, None, key, row_id)
         doc[entity.key] = key
+        _fill_shape(doc, ctx.sample(entity.name))
+        if entity.created_field:
+            doc[entity.created_field] = doc.get(entity.created_field) or now_stamp()
         self._save(ctx, entity, doc, None)
         return Answer(201, None, {"Location": base + _key_segment(key)})
 
@@ -1230,6 +1278,7 @@ class Writes:
         stamp = now_stamp()
         if entity.modified_field:
             doc[entity.modified_field] = stamp
+            doc["timeStamp"] = row_version(time.time_ns())  # a new ETag per write
         doc.pop("metadata", None)
         conn, company_id = ctx.conn, ctx.company_id
         key = str(doc[entity.key])
@@ -1317,7 +1366,7 @@ async def handle(writes: Writes, request, rest: str, version: str, company) -> A
     base = str(request.base_url).rstrip("/") + prefix.rstrip("/") + "/" + resource + "/"
     body = await request.body()
     answer = await run_in_threadpool(writes.run, op, entity, key, action, body, company_id,
-                                     base)
+                                     base, request.headers.get("if-match"))
     return reply(answer)
 
 

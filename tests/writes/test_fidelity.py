@@ -1,0 +1,101 @@
+"""Facts the sandbox keeps that a client can see: ETag and If-Match, the read shape of a
+created record, the supplier invoice's documentType path, the user-details context call,
+the missing customer filter on customer invoices, and the window of the unpaged VAT list."""
+
+from __future__ import annotations
+
+import requests
+
+
+def test_if_match_guards_an_update_with_the_etag_of_a_read(http):
+    read = http.get("customer/10000")
+    tag = read.headers["ETag"]
+    assert tag == f'"{read.json()["timeStamp"]}"'  # the body's timeStamp, quoted
+    assert all(c["timeStamp"] for c in http.one("customer?pageSize=5"))  # lists: in body
+    stale = http.call("PUT", "customer/10000", {"name": {"value": "Changed elsewhere"}})
+    assert stale.status_code == 204  # someone else changes it: the tag is now old
+    refused = requests.put(f"{http.url}/API/controller/api/v1/customer/10000",
+                           json={"name": {"value": "Mine"}},
+                           headers={**http.headers(), "If-Match": tag})
+    assert refused.status_code == 412 and "If-Match" in refused.json()["message"]
+    assert http.one("customer/10000")["name"] == "Changed elsewhere"  # nothing written
+    fresh = http.get("customer/10000").headers["ETag"]
+    assert fresh != tag
+    ok = requests.put(f"{http.url}/API/controller/api/v1/customer/10000",
+                      json={"name": {"value": "Mine"}},
+                      headers={**http.headers(), "If-Match": fresh.strip('"')})
+    assert ok.status_code == 204 and http.one("customer/10000")["name"] == "Mine"
+    anything = requests.put(f"{http.url}/v1/customer/10000", json={"name": {"value": "Mine"}},
+                            headers={**http.headers(), "If-Match": "*"})
+    assert anything.status_code == 204
+
+
+def test_a_created_customer_has_the_read_shape_and_its_created_time(http):
+    stored = http.one("customer/10000")
+    made = http.call("POST", "customer", {"name": {"value": "Nytt Kundeforhold AS"}})
+    assert made.status_code == 201, made.text
+    number = made.headers["Location"].rsplit("/", 1)[-1]
+    created = http.one(f"customer/{number}")
+    assert set(stored) <= set(created) | {"metadata"}
+    assert created["createdDateTime"] and created["paymentMethods"] == []
+    day = created["createdDateTime"][:10]
+    found = http.get(f"customer?createdDateTime={day}&createdDateTimeCondition=>=")
+    assert number in [c["number"] for c in found.json()]
+
+
+def test_supplier_invoice_by_document_type_and_number(http):
+    invoice = http.one("supplierInvoice?pageSize=1")[0]
+    number, kind = invoice["referenceNumber"], invoice["documentType"]
+    assert http.one(f"supplierInvoice/{kind}/{number}")["referenceNumber"] == number
+    other = "CreditAdj" if kind != "CreditAdj" else "Invoice"
+    assert http.get(f"supplierInvoice/{other}/{number}").status_code == 404
+
+
+def test_customer_invoices_have_no_customer_filter(http):
+    every = http.get("customerinvoice?pageSize=1").json()[0]["metadata"]["totalCount"]
+    one = http.one("customerinvoice?pageSize=1")[0]["customer"]["number"]
+    ignored = http.get(f"customerinvoice?customer={one}&pageSize=1").json()
+    assert ignored[0]["metadata"]["totalCount"] == every  # the parameter is unknown
+    own = http.get(f"customer/{one}/invoice?pageSize=1").json()
+    assert own[0]["metadata"]["totalCount"] < every  # the per-customer path filters
+
+
+def test_vat_list_takes_number_to_read_and_skip_records(http):
+    every = http.one("vat")
+    window = http.one("vat?numberToRead=2&skipRecords=2")
+    assert [v["vatId"] for v in window] == [v["vatId"] for v in every[2:4]]
+    assert [v["vatId"] for v in http.one("vat?skipRecords=3")] == [
+        v["vatId"] for v in every[3:]]
+    assert http.get("vat?numberToRead=0").status_code == 400
+
+
+def test_user_details_need_a_user_token(http):
+    answer = requests.get(f"{http.url}/resources/v1/context/userdetails",
+                          headers={"Authorization": f"Bearer {http.token}"})
+    assert answer.status_code == 404 and "service" in answer.json()["message"]
+
+
+def test_released_and_the_other_documented_list_filters(http):
+    every = http.get("customerinvoice?pageSize=1").json()[0]["metadata"]["totalCount"]
+    released = http.get("customerinvoice?released=1&pageSize=500").json()
+    waiting = http.get("customerinvoice?released=0&pageSize=500").json()
+    assert {d["status"] for d in released} <= {"Open", "Closed", "Voided"}
+    assert {d["status"] for d in waiting} <= {"Hold", "Balanced", "Scheduled"}
+    total = sum(p[0]["metadata"]["totalCount"] if p else 0 for p in (released, waiting))
+    assert total == every
+    assert http.get("customerinvoice?released=maybe").status_code == 400
+    one = http.one("customerinvoice?pageSize=1")[0]
+    found = http.one(f"customerinvoice?paymentReference={one['paymentReference']}")
+    assert one["referenceNumber"] in [d["referenceNumber"] for d in found]
+    assert http.one("customerinvoice?paymentReference=NOPE") == []
+    payment = next(p for p in http.one("supplierPayment?pageSize=500") if p["paymentLines"])
+    ref = payment["paymentLines"][0]["invoiceRefNbr"]
+    paying = http.one(f"supplierPayment?invoiceRefNbr={ref}")
+    assert payment["refNbr"] in [p["refNbr"] for p in paying]
+    assert all(any(line["invoiceRefNbr"] == ref for line in p["paymentLines"])
+               for p in paying)
+    assert http.one("attribute?internal=true") == []
+    supplier = http.one("supplierInvoice?pageSize=1")[0]["supplier"]["number"]
+    ignored = http.get(f"supplierInvoice?supplier={supplier}&pageSize=1").json()
+    assert ignored[0]["metadata"]["totalCount"] == http.get(
+        "supplierInvoice?pageSize=1").json()[0]["metadata"]["totalCount"]
