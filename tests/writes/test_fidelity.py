@@ -99,3 +99,56 @@ def test_released_and_the_other_documented_list_filters(http):
     ignored = http.get(f"supplierInvoice?supplier={supplier}&pageSize=1").json()
     assert ignored[0]["metadata"]["totalCount"] == http.get(
         "supplierInvoice?pageSize=1").json()[0]["metadata"]["totalCount"]
+
+
+def test_credit_notes_release_and_supplier_invoices_prebook_then_void(http):
+    # The demo notes are all released already: the action is there and says so.
+    note = next(n for n in http.one("customerCreditNote?pageSize=500") if n["status"] == "Open")
+    again = http.call("POST", f"customerCreditNote/{note['referenceNumber']}/action/release",
+                      {})
+    assert again.status_code == 400 and "already released" in again.json()["message"]
+    made = http.call("POST", "supplierInvoice", {
+        "supplierNumber": {"value": "50000"}, "documentType": {"value": "Invoice"},
+        "hold": {"value": False},
+        "invoiceLines": [{"operation": "Insert", "inventoryNumber": {"value": "6"},
+                          "quantity": {"value": 1}, "unitCostInCurrency": {"value": 10}}]})
+    assert made.status_code == 201, made.text
+    number = made.headers["Location"].rsplit("/", 1)[-1]
+    assert http.call("POST", f"supplierInvoice/Invoice/{number}/action/voidinvoice",
+                     {}).status_code == 400  # not prebooked yet
+    prebooked = http.call("POST", f"supplierInvoice/Invoice/{number}/action/prebook", {})
+    assert prebooked.status_code == 200, prebooked.text
+    assert http.one(f"supplierInvoice/{number}")["status"] == "Prebooked"
+    voided = http.call("POST", f"supplierInvoice/Invoice/{number}/action/voidinvoice", {})
+    assert voided.status_code == 200
+    assert http.one(f"supplierInvoice/{number}")["status"] == "Voided"
+
+
+def test_attributes_are_created_changed_and_deleted(http):
+    body = {"attributeID": {"value": "FINISH"}, "description": {"value": "Overflate"},
+            "controlType": {"value": "Combo"},
+            "details": [{"operation": "Insert", "valueId": {"value": "MATT"},
+                         "description": {"value": "Matt"}},
+                        {"operation": "Insert", "valueId": {"value": "GLOSS"},
+                         "description": {"value": "Blank"}}]}
+    made = http.call("POST", "attribute", body)
+    assert made.status_code == 201, made.text
+    assert made.headers["Location"].endswith("/attribute/FINISH")
+    stored = http.one("attribute/FINISH")
+    assert stored["controlType"] == "Combo" and stored["createdDateTime"]
+    assert [d["valueId"] for d in stored["details"]] == ["MATT", "GLOSS"]
+    assert http.call("POST", "attribute", body).status_code == 400  # the id is taken
+    changed = http.call("PUT", "attribute/FINISH", {
+        "description": {"value": "Finish"},
+        "details": [{"operation": "Delete", "valueId": {"value": "MATT"}},
+                    {"operation": "Update", "valueId": {"value": "GLOSS"},
+                     "disabled": {"value": True}}]})
+    assert changed.status_code == 204, changed.text
+    stored = http.one("attribute/FINISH")
+    assert stored["description"] == "Finish"
+    assert stored["details"] == [{"valueId": "GLOSS", "description": "Blank", "sortOrder": 2,
+                                  "disabled": True}]
+    assert http.call("PUT", "attribute/FINISH", {"controlType": {"value": "Slider"}}
+                     ).status_code == 400
+    assert http.call("DELETE", "attribute/FINISH").status_code == 204
+    assert http.get("attribute/FINISH").status_code == 404

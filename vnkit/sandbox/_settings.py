@@ -63,8 +63,8 @@ class Settings:
         Whether uvicorn logs every request (off: it costs throughput).
     deletable
         Entities that answer ``DELETE {entity}/{key}``. The 8.43 schema has it for
-        customer invoices (and ``DELETE supplierInvoice/{documentType}/{number}``, always
-        on); list others to try what a newer API version may allow.
+        customer invoices and attributes (and ``DELETE supplierInvoice/{documentType}/
+        {number}``, always on); list others to try what a newer API version may allow.
     v2_create
         Entities created with ``POST v2/...`` (facts 1.3: customer invoices).
     v1_create_deprecated_ok
@@ -130,7 +130,7 @@ class Settings:
     sublist_requires_parent: bool = True
     context_type: str = "Company"
     access_log: bool = False
-    deletable: tuple[str, ...] = ("customerinvoice",)
+    deletable: tuple[str, ...] = ("customerinvoice", "attribute")
     v2_create: tuple[str, ...] = ("customerinvoice",)
     v1_create_deprecated_ok: bool = True
     first_numbers: dict[str, str] = field(default_factory=dict)

@@ -733,6 +733,10 @@ class Store:
             "SELECT 1 FROM records WHERE company_id = ? AND entity = ? AND key = ? LIMIT 1",
             (company_id, entity, key)).fetchone() is not None
 
+    def forget_attribute_kinds(self, company_id: int) -> None:
+        """Drop the cached kinds after an attribute was written."""
+        self._attribute_kinds.pop(company_id, None)
+
     def attribute_kinds(self, company_id: int) -> dict[str, str]:
         """``{ATTRIBUTEID: controlType}`` from the company's ``attribute`` records."""
         kinds = self._attribute_kinds.get(company_id)

@@ -33,15 +33,20 @@ from ._store import (_DOC, _DOC_JOIN, Store, attribute_map, facet_fields, facet_
 
 # Entities the sandbox can create and update (facts section 2's UpdateDtos).
 WRITABLE = ("customer", "supplier", "inventory", "customerinvoice", "supplierInvoice",
-            "purchaseorder", "supplierPayment")
+            "purchaseorder", "supplierPayment", "attribute")
 
 # The write-side name of each entity's key (reads call some of them differently).
 WRITE_KEY = {"customer": "number", "supplier": "number", "inventory": "inventoryNumber",
              "customerinvoice": "referenceNumber", "supplierInvoice": "referenceNumber",
-             "purchaseorder": "orderNumber", "supplierPayment": "referenceNumber"}
+             "purchaseorder": "orderNumber", "supplierPayment": "referenceNumber",
+             "attribute": "attributeID"}
 
 # Releasable documents and the statuses a release moves them between.
-RELEASABLE = ("customerinvoice", "supplierInvoice", "supplierPayment")
+RELEASABLE = ("customerinvoice", "supplierInvoice", "supplierPayment", "customerCreditNote",
+              "customerDebitNote")
+#: Supplier invoice actions besides release (facts section 9): what each does to status.
+_AP_ACTIONS = {"prebook": (("Balanced",), "Prebooked"),
+               "voidinvoice": (("Prebooked",), "Voided")}
 _OPEN_STATUSES = ("Hold", "Balanced")
 
 COUNTRY_NAMES = {"NO": "NORGE", "SE": "SVERIGE", "FI": "FINLAND", "DK": "DANMARK",
@@ -996,12 +1001,62 @@ def build_supplierPayment(ctx, body, old, key, row_id):  # noqa: N802 - entity n
     return doc
 
 
+_CONTROL_TYPES = ("Text", "Combo", "MultiSelectCombo", "Lookup", "Checkbox", "Datetime")
+
+
+def build_attribute(ctx, body, old, key, row_id):
+    """AttributeUpdateDto (facts section 3): wrapped fields, ``details`` by ``valueId``."""
+    doc = dict(old) if old else {}
+    if old is None:
+        description = body.text("description")
+        if not description:
+            raise WriteError("'description' is required to create an attribute.")
+        doc.update({"attributeID": key, "description": description, "controlType": "Text",
+                    "internal": False, "entryMask": None, "regExp": None, "details": [],
+                    "errorInfo": None})
+    _set(doc, body, "description", body.text)
+    _set(doc, body, "controlType", lambda n: body.choice(n, _CONTROL_TYPES))
+    _set(doc, body, "internal", body.boolean)
+    _set(doc, body, "entryMask", body.text)
+    _set(doc, body, "regExp", body.text)
+    items = body.array("details")
+    if items is not None:
+        details = {d["valueId"]: dict(d) for d in doc.get("details") or []}
+        for item in items:
+            operation = str(item.raw("operation") or "Insert").strip().lower()
+            value_id = item.text("valueId")
+            if not value_id:
+                raise WriteError(f"'{item.where}' needs a valueId.")
+            if operation == "insert":
+                if value_id in details:
+                    raise WriteError(f"The value '{value_id}' already exists; use operation "
+                                     "Update.")
+                details[value_id] = {"valueId": value_id, "description": None,
+                                     "sortOrder": len(details) + 1, "disabled": False}
+            elif operation in ("update", "delete"):
+                if value_id not in details:
+                    raise WriteError(f"The value '{value_id}' given in '{item.where}' was "
+                                     "not found.")
+                if operation == "delete":
+                    del details[value_id]
+                    continue
+            else:
+                raise WriteError(f"The operation '{item.raw('operation')}' of "
+                                 f"'{item.where}' is not valid; use Insert, Update or Delete.")
+            detail = details[value_id]
+            _set(detail, item, "description", item.text)
+            _set(detail, item, "sortOrder", item.integer)
+            _set(detail, item, "disabled", item.boolean)
+        doc["details"] = sorted(details.values(), key=lambda d: d["sortOrder"])
+    return doc
+
+
 # Each builder takes (context, body, old read-shape document or None on create, key,
 # row id) and returns the new read-shape document; it raises WriteError for bad input.
 BUILDERS = {"customer": build_customer, "supplier": build_supplier,
             "inventory": build_inventory, "customerinvoice": build_customerinvoice,
             "supplierInvoice": build_supplierInvoice, "purchaseorder": build_purchaseorder,
-            "supplierPayment": build_supplierPayment}
+            "supplierPayment": build_supplierPayment, "attribute": build_attribute}
 
 
 # --------------------------------------------------------------------------- service
@@ -1118,6 +1173,8 @@ class Writes:
             else:
                 conn.execute("COMMIT")
                 self.store.generation += 1
+                if entity.name == "attribute":
+                    self.store.forget_attribute_kinds(company_id)
                 if ctx.pending_series is not None:
                     self._series[ctx.pending_series[0]] = ctx.pending_series[1]
             return answer
@@ -1171,15 +1228,16 @@ class Writes:
     def _create(self, ctx: Context, entity: Entity, body: Obj, base: str) -> Answer:
         key_field = WRITE_KEY[entity.name]
         key = body.text(key_field, max_len=30)
-        documents = entity.name not in ("customer", "supplier", "inventory")
+        documents = entity.name not in ("customer", "supplier", "inventory", "attribute")
         override = body.boolean("overrideNumberSeries")
         if key is not None and documents and override is False:
             key = None  # the series decides unless the caller overrides it
         if key is not None and not key.strip():
             key = None
         if key is None:
-            if entity.name == "inventory":
-                raise WriteError("'inventoryNumber' is required to create an inventory item.")
+            if entity.name in ("inventory", "attribute"):
+                kind = "an inventory item" if entity.name == "inventory" else "an attribute"
+                raise WriteError(f"'{key_field}' is required to create {kind}.")
             key = self.next_number(ctx, entity)
         key = key.strip()
         if self._row(ctx, entity, key) is not None:
@@ -1225,7 +1283,9 @@ class Writes:
     def _action(self, ctx: Context, entity: Entity, key: str, action: str,
                 body: Any) -> Answer:
         action, _, document_type = action.partition("|")
-        if action.lower() != "release" or entity.name not in RELEASABLE:
+        ap_action = _AP_ACTIONS.get(action.lower()) if entity.name == "supplierInvoice" \
+            else None
+        if (action.lower() != "release" or entity.name not in RELEASABLE) and not ap_action:
             return Answer(404, {"message": f"The action '{action}' is not available on "
                                            f"{entity.name} in the sandbox."})
         found = self._row(ctx, entity, key)
@@ -1235,6 +1295,16 @@ class Writes:
         row_id, doc = found
         doc = dict(doc)
         status = doc.get("status")
+        if ap_action:
+            allowed, new_status = ap_action
+            if status not in allowed or doc.get("hold"):
+                raise WriteError(f"Supplier invoice '{key}' is {status}"
+                                 f"{' and on hold' if doc.get('hold') else ''}; {action} "
+                                 f"needs a document that is {' or '.join(allowed)}.")
+            doc["status"] = new_status
+            self._save(ctx, entity, doc, row_id)
+            return Answer(200, {"actionId": str(uuid.uuid4()), "actionResult": "Done",
+                                "errorInfo": None})
         if entity.name == "supplierPayment" and doc.get("released") or \
                 status not in _OPEN_STATUSES:
             raise WriteError(f"Document '{key}' is already released (status {status}).")
@@ -1416,6 +1486,10 @@ EXAMPLES: dict[str, dict] = {
     "supplierPayment": {"supplier": {"value": "50000"},
                         "paymentLines": [{"operation": "Insert",
                                           "refNbr": {"value": "000050"}}]},
+    "attribute": {"attributeID": {"value": "FINISH"}, "description": {"value": "Finish"},
+                  "controlType": {"value": "Combo"},
+                  "details": [{"operation": "Insert", "valueId": {"value": "MATT"},
+                               "description": {"value": "Matt"}}]},
 }
 
 _HEADERS = [{"name": "ipp-company-id", "in": "header", "required": False,
@@ -1471,6 +1545,18 @@ def _register_routes(app, api, settings: Settings) -> None:
                 summary=f"Release a {name} (Balanced → Open)",
                 openapi_extra={"parameters": [key_param, *_HEADERS],
                                "responses": {"200": {"description": "ActionResultDto"}}})
+        if name == "supplierInvoice":
+            for action, (before, after) in _AP_ACTIONS.items():
+                app.add_api_route(
+                    f"/v1/{entity.path}/{{documentType}}/{{{entity.key}}}/action/{action}",
+                    api.endpoint, methods=["POST"], tags=[name],
+                    operation_id=f"{action}_supplierInvoice",
+                    summary=f"{action} a supplier invoice ({' or '.join(before)} → {after})",
+                    openapi_extra={"parameters": [
+                        {"name": "documentType", "in": "path", "required": True,
+                         "schema": {"type": "string", "enum": list(_AP_TYPES)}},
+                        key_param, *_HEADERS],
+                        "responses": {"200": {"description": "ActionResultDto"}}})
 
 
 def install(app, api, store: Store, settings: Settings) -> Writes:
