@@ -152,3 +152,21 @@ def test_attributes_are_created_changed_and_deleted(http):
                      ).status_code == 400
     assert http.call("DELETE", "attribute/FINISH").status_code == 204
     assert http.get("attribute/FINISH").status_code == 404
+
+
+def test_reversing_a_released_invoice_makes_a_credit_note(http):
+    invoice = next(i for i in http.one("customerinvoice?status=Open&pageSize=50"))
+    before = http.get("customerCreditNote?pageSize=1").json()[0]["metadata"]["totalCount"]
+    done = http.call("POST", f"customerinvoice/{invoice['referenceNumber']}/action/reverse",
+                     {})
+    assert done.status_code == 200 and done.json()["actionResult"] == "Done", done.text
+    notes = http.get("customerCreditNote?pageSize=500").json()
+    assert notes[0]["metadata"]["totalCount"] == before + 1
+    note = next(n for n in notes
+                if n["invoiceText"] == f"Reversal of invoice {invoice['referenceNumber']}")
+    assert note["status"] == "Balanced" and note["amount"] == invoice["amount"]
+    assert note["customer"] == invoice["customer"] and note["createdDateTime"]
+    voided = http.one("customerinvoice?status=Voided&pageSize=1")[0]
+    refused = http.call("POST", f"customerinvoice/{voided['referenceNumber']}/action/reverse",
+                        {})
+    assert refused.status_code == 400 and "released" in refused.json()["message"]

@@ -1283,6 +1283,8 @@ class Writes:
     def _action(self, ctx: Context, entity: Entity, key: str, action: str,
                 body: Any) -> Answer:
         action, _, document_type = action.partition("|")
+        if action.lower() == "reverse" and entity.name == "customerinvoice":
+            return self._reverse(ctx, entity, key)
         ap_action = _AP_ACTIONS.get(action.lower()) if entity.name == "supplierInvoice" \
             else None
         if (action.lower() != "release" or entity.name not in RELEASABLE) and not ap_action:
@@ -1318,6 +1320,31 @@ class Writes:
         else:
             doc["status"] = "Open"
         self._save(ctx, entity, doc, row_id)
+        return Answer(200, {"actionId": str(uuid.uuid4()), "actionResult": "Done",
+                            "errorInfo": None})
+
+    def _reverse(self, ctx: Context, entity: Entity, key: str) -> Answer:
+        """``customerinvoice/{n}/action/reverse``: a credit note that undoes a released
+        invoice, as a new document (Balanced, to be released like any other)."""
+        found = self._row(ctx, entity, key)
+        if found is None:
+            return Answer(404, {"message": f"{entity.name} '{key}' was not found."})
+        invoice = found[1]
+        if invoice.get("status") in _OPEN_STATUSES or invoice.get("status") == "Voided":
+            raise WriteError(f"Invoice '{key}' is {invoice.get('status')}; only a released "
+                             "invoice can be reversed.")
+        notes = ENTITIES["customerCreditNote"]
+        number = self.next_number(ctx, notes)
+        note = {k: v for k, v in invoice.items() if k not in ("metadata", "timeStamp")}
+        amount = invoice.get("amount")
+        note.update({"documentType": "CreditNote", "referenceNumber": number,
+                     "status": "Balanced", "hold": False, "balance": amount,
+                     "balanceInCurrency": invoice.get("amountInCurrency", amount),
+                     "origInvoiceDate": invoice.get("documentDate"), "attachments": [],
+                     "invoiceText": f"Reversal of invoice {key}",
+                     "createdDateTime": now_stamp()})
+        _fill_shape(note, ctx.sample(notes.name))
+        self._save(ctx, notes, note, None)
         return Answer(200, {"actionId": str(uuid.uuid4()), "actionResult": "Done",
                             "errorInfo": None})
 
@@ -1543,6 +1570,13 @@ def _register_routes(app, api, settings: Settings) -> None:
                 f"/v1/{entity.path}/{{{entity.key}}}/action/release", api.endpoint,
                 methods=["POST"], tags=[name], operation_id=f"release_{name}",
                 summary=f"Release a {name} (Balanced → Open)",
+                openapi_extra={"parameters": [key_param, *_HEADERS],
+                               "responses": {"200": {"description": "ActionResultDto"}}})
+        if name == "customerinvoice":
+            app.add_api_route(
+                f"/v1/{entity.path}/{{{entity.key}}}/action/reverse", api.endpoint,
+                methods=["POST"], tags=[name], operation_id="reverse_customerinvoice",
+                summary="Reverse a released customer invoice (a new credit note)",
                 openapi_extra={"parameters": [key_param, *_HEADERS],
                                "responses": {"200": {"description": "ActionResultDto"}}})
         if name == "supplierInvoice":
