@@ -215,7 +215,8 @@ class BackgroundService:
             if not self.settings.background_url_value:
                 return _message(400, f"Invalid {HEADER} header: a webhook URL is no longer "
                                      "accepted (deprecated 2025-04-30); use 'subscription'.")
-            if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
                 return _message(400, f"Invalid {HEADER} header: '{url}' is not an "
                                      "http(s) URL.")
             # Any address is taken, as the real service takes it; the sandbox delivers

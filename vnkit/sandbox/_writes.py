@@ -1182,11 +1182,9 @@ class Writes:
     def _precondition(self, ctx: Context, entity: Entity, key: str,
                       if_match: str) -> Answer | None:
         """412 when ``If-Match`` does not name the record's current ``ETag``."""
-        row = ctx.conn.execute(
-            f"SELECT {_DOC} FROM records r {_DOC_JOIN} WHERE r.company_id = ? AND "
-            "r.entity = ? AND r.key = ? ORDER BY r.seq LIMIT 1",
-            (ctx.company_id, entity.name, key)).fetchone()
-        if row is None or etag_matches(if_match, etag(row[0])):
+        # The store's connection for this thread is the one the write transaction uses.
+        doc = self.store.one(ctx.company_id, entity.name, key)
+        if doc is None or etag_matches(if_match, etag(doc)):
             return None  # a missing record gets its usual 404
         return Answer(412, {"message": f"{entity.name} '{key}' has changed since the ETag "
                                        f"given in If-Match was read; read it again."})
