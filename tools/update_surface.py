@@ -23,8 +23,8 @@ TARGET = ROOT / "vnkit" / "_data" / "surface.json"
 
 
 def compact(source: dict) -> str:
-    """The package copy: the same content with no whitespace, keys in a stable order."""
-    return json.dumps(source, separators=(",", ":"), ensure_ascii=False, sort_keys=True) + "\n"
+    """The package copy: the same content with no whitespace, in the source's order (DTO fields keep the API's order)."""
+    return json.dumps(source, separators=(",", ":"), ensure_ascii=False) + "\n"
 
 
 def main(argv: list[str]) -> int:

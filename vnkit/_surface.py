@@ -201,6 +201,34 @@ class Surface:
         """GET operations that answer an array of records."""
         return [o for o in self.operations if o.method == "GET" and o.is_list]
 
+    def resource_name(self, op: Operation) -> str | None:
+        """The name of the records a list (or single GET) operation serves.
+
+        Records are grouped by their read DTO: every list of ``SalesOrderDto``
+        (``/v1/salesorder``, ``/v2/salesorder``, ``/v1/customer/{customerCd}/salesorder``)
+        serves the resource ``salesorder``. The name is the path, less its version
+        prefix, of the first parameterless list of that DTO in the surface's order
+        (``customerinvoice``, ``customer/balance``, ``generalLedgerBalance``). A DTO
+        listed only below a path parameter is named by that list's template
+        (``customer/{customerCd}/directdebit``). None for operations without records.
+        """
+        dto = op.record_dto
+        return None if dto is None else self._resource_names.get(dto)
+
+    @cached_property
+    def _resource_names(self) -> dict[str, str]:
+        names: dict[str, str] = {}
+        lists = self.lists()
+        for op in sorted(lists, key=lambda o: bool(o.path_params)):  # stable: parameterless first
+            dto = op.record_dto
+            if dto and dto not in names:
+                names[dto] = op.path.split("/", 2)[2]
+        return names
+
+    def resources(self) -> dict[str, str]:
+        """Every resource name with its read DTO (``{"customer": "CustomerDto", ...}``)."""
+        return {name: dto for dto, name in self._resource_names.items()}
+
     # -- DTOs -----------------------------------------------------------------
 
     def dto(self, name: str) -> dict[str, Field]:
