@@ -257,7 +257,7 @@ class ClientCredentialsAuth(AuthBase):
         _install_log_filter()
         creds = self.credentials
         token_url = self.environment.token_url()
-        scopes = list(creds.scopes)
+        scopes: list[object] = list(creds.scopes)  # what oauthlib's stubs accept
         session = OAuth2Session(
             client=BackendApplicationClient(client_id=creds.client_id, scope=scopes),
             scope=scopes)
@@ -281,9 +281,10 @@ class ClientCredentialsAuth(AuthBase):
                     token_url, client_id=creds.client_id, client_secret=creds.client_secret,
                     include_client_id=True, tenant_id=creds.tenant_id, timeout=self.timeout)
         except Warning as w:  # oauthlib raises Warning when the granted scope differs
-            raw = getattr(w, "token", None)
-            if raw is None:
+            granted = getattr(w, "token", None)
+            if granted is None:
                 raise AuthError(f"sign-in at {token_url} failed: {w}") from None
+            raw = granted
             _log.info("Visma Connect granted scopes %s", getattr(w, "new_scope", None))
         except OAuth2Error as exc:
             status = seen.get("status") or getattr(exc, "status_code", None)
@@ -326,8 +327,9 @@ class ClientCredentialsAuth(AuthBase):
         self.invalidate(used)
         retry = sent.copy()
         retry.headers["Authorization"] = f"Bearer {self.token().access_token}"
-        retry._vnkit_renewed = True  # a second 401 is the API's final word
-        response.content  # drain the first answer so its connection is reusable
+        # A second 401 is the API's final word (a mark of ours: requests has no such field).
+        retry._vnkit_renewed = True  # type: ignore[attr-defined]
+        _ = response.content  # drain the first answer so its connection is reusable
         response.close()
         kwargs.pop("hooks", None)
         answer = response.connection.send(retry, **kwargs)

@@ -166,7 +166,7 @@ class RateBudget:
 
     def _repr_html_(self) -> str:
         # A meter for notebooks: the share of the window's calls still available.
-        if not self.known or not self.limit:
+        if self.remaining is None or not self.limit:  # not self.known, or no limit
             return f"<code>{_escape(repr(self))}</code>"
         share = max(0.0, min(1.0, self.remaining / self.limit))
         colour = "#2e7d32" if share > 0.25 else "#f9a825" if share > 0.05 else "#c62828"

@@ -22,11 +22,13 @@ import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ._exceptions import ConfigurationError
 
 if TYPE_CHECKING:
+    from requests_cache import CachedSession
+
     from ._client import Client
 
 #: Seconds a cached answer stays valid unless told otherwise.
@@ -174,7 +176,7 @@ def disable_cache(client: Client) -> None:
     plain = getattr(client, "_plain_session", None)
     if plain is None:
         return
-    cached = client.session
+    cached = cast("CachedSession", client.session)  # enable_cache put it there
     plain.headers.clear()
     plain.headers.update(cached.headers)
     client.session = plain

@@ -227,7 +227,7 @@ class ServiceCredentials:
         ``ConfigurationError`` naming every missing variable, before any request.
         """
         env = os.environ if environ is None else environ
-        values: dict[str, str | None] = {}
+        values: dict[str, str] = {}
         missing = []
         for label, var in _ENV_NAMES.items():
             value = overrides.get(label)
@@ -235,7 +235,8 @@ class ServiceCredentials:
                 value = env.get(var) or None
             if value is None:
                 missing.append(f"{label} (or {var})")
-            values[label] = value
+            else:
+                values[label] = value
         if missing:
             raise ConfigurationError(
                 "missing service credentials: " + ", ".join(missing),

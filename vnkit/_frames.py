@@ -89,7 +89,7 @@ def _flatten_columns(rows: Sequence[Any], prefix: str, out: dict[str, Any], *,
     if len(kinds) == 1 and len(set(map(tuple, rows))) == 1:
         # Every record has the same keys in the same order (what one serializer
         # writes): transposing the values is one pass in C.
-        pairs = list(zip(first, zip(*map(dict.values, rows))))
+        pairs: list[tuple[str, Sequence[Any]]] = list(zip(first, zip(*map(dict.values, rows))))
     else:
         keys: dict[str, None] = {}
         for row in rows:

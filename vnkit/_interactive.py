@@ -40,8 +40,14 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
-from ._auth import (ClientCredentialsAuth, MemoryTokenStore, Token, TokenStore,
-                    _allow_insecure_transport, _install_log_filter)
+from ._auth import (
+    ClientCredentialsAuth,
+    MemoryTokenStore,
+    Token,
+    TokenStore,
+    _allow_insecure_transport,
+    _install_log_filter,
+)
 from ._config import Environment
 from ._exceptions import AuthError, ConfigurationError, TransportError
 
@@ -353,7 +359,9 @@ class UserTokenAuth(AuthBase):
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers["Authorization"] = f"Bearer {self.token().access_token}"
-        request.register_hook("response", self._renew_on_401)
+        # mypy: the borrowed method is typed for ClientCredentialsAuth; it uses only
+        # token() and invalidate(), which this class has as well.
+        request.register_hook("response", self._renew_on_401)  # type: ignore[misc]
         return request
 
     # On a 401 to a GET: refresh once and resend, exactly as the service sign-in does.

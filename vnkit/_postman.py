@@ -183,7 +183,7 @@ def _read(source: str | os.PathLike | Mapping[str, Any]) -> Mapping[str, Any]:
                                      f"{exc.strerror or exc}") from None
         try:
             data = json.loads(text)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             raise ConfigurationError(f"{str(path)!r} is not JSON ({exc.msg}, line "
                                      f"{exc.lineno})") from None
     if not isinstance(data, Mapping) or not isinstance(data.get("values"), list):

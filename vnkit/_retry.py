@@ -21,7 +21,7 @@ session gets them, the pager's worker threads included.
 from __future__ import annotations
 
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import MaxRetryError
+from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
 #: Methods that may be sent twice without changing the outcome.
@@ -57,7 +57,8 @@ class VnkitRetry(Retry):
             wait = self.get_retry_after(response)
             if wait is not None and wait > self.max_wait:
                 # urllib3 hands back the 429 itself (raise_on_status is off).
-                raise MaxRetryError(_pool, url, "Retry-After exceeds vnkit's wait limit")
+                raise MaxRetryError(_pool, url,
+                                    ResponseError("Retry-After exceeds vnkit's wait limit"))
         return super().increment(method, url, response, error, _pool, _stacktrace)
 
 

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from importlib import resources
-from typing import Any, Iterator
+from typing import Any
 
 __all__ = ["Field", "Operation", "Param", "Surface", "surface", "template_key"]
 
@@ -75,7 +76,7 @@ class Field:
         return self.type or "any"
 
     @classmethod
-    def from_json(cls, name: str, spec: dict) -> "Field":
+    def from_json(cls, name: str, spec: dict) -> Field:
         items = spec.get("items") or {}
         return cls(name, spec.get("type"), spec.get("dto"), spec.get("enum"),
                    items.get("type"), items.get("dto"), bool(spec.get("wrapped")))
@@ -108,7 +109,7 @@ class Operation:
     @property
     def is_list(self) -> bool:
         """Whether the answer is a JSON array of records."""
-        return bool(self.response) and self.response.get("type") == "array"
+        return self.response is not None and self.response.get("type") == "array"
 
     @property
     def record_dto(self) -> str | None:
@@ -132,7 +133,7 @@ class Operation:
         return {p.name.lower(): p for p in self.query}
 
     @classmethod
-    def from_json(cls, spec: dict) -> "Operation":
+    def from_json(cls, spec: dict) -> Operation:
         query = tuple(Param(q["name"], q.get("type") or "string",
                             (q.get("items") or {}).get("type")) for q in spec.get("query", ()))
         return cls(spec["operationId"], spec["method"].upper(), spec["path"],

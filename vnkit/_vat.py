@@ -148,7 +148,7 @@ def diagnose_vat(client, *, customer: str | None = None, supplier: str | None = 
     for number_, (inventory, requested) in enumerate(lines, start=1):
         record = _item(client, None if inventory is None else str(inventory))
         if record is not None and record.get("vatCode"):
-            category = str(record["vatCode"].get("id"))
+            category: str | None = str(record["vatCode"].get("id"))
         else:
             category = None if not zone_ref else str(zone_ref.get("defaultVatCategory"))
         matching = [str(v.get("vatId")) for v in vats

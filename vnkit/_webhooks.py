@@ -22,7 +22,7 @@ import json
 import threading
 import time
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
@@ -211,7 +211,7 @@ class WebhookReceiver:
                         or (parsed.get("notificationId") or parsed.get("eventId")
                             if isinstance(parsed, dict) else None))
         shown = {k: v for k, v in headers.items() if k != self.signature_header}
-        record = {"received_utc": datetime.now(timezone.utc), "event": event,
+        record = {"received_utc": datetime.now(UTC), "event": event,
                   "notification_id": notification, "verified": verified, "path": path,
                   "headers": shown, "body": parsed}
         with self._lock:

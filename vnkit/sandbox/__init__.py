@@ -60,7 +60,7 @@ class Credentials:
         Every demo company with its ``company_id`` and ``tenant_id``.
     """
 
-    client_id: str
+    client_id: str | None
     client_secret: str | None = field(repr=False)
     companies: tuple[CompanyRef, ...] = ()
 
@@ -358,7 +358,8 @@ def start(port: int | None = None, db: str | os.PathLike | None = None, reset: b
         command += ["--db", os.fspath(db)]
     if reset:
         command.append("--reset")
-    log = tempfile.NamedTemporaryFile("w+b", prefix="vnkit-sandbox-", suffix=".log",
+    # Not a with-block: the file outlives this call as the child's stderr.
+    log = tempfile.NamedTemporaryFile("w+b", prefix="vnkit-sandbox-", suffix=".log",  # noqa: SIM115
                                       delete=False)
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=log, env=_child_env())

@@ -184,8 +184,8 @@ class _Part:
 
 def parse_multipart(body: bytes, boundary: bytes) -> list[_Part]:
     """Split a ``multipart/form-data`` body into parts (headers lower-cased, raw data)."""
-    from python_multipart.multipart import MultipartParser
     from python_multipart.exceptions import MultipartParseError
+    from python_multipart.multipart import MultipartParser
 
     parts: list[_Part] = []
     field, value = bytearray(), bytearray()
@@ -246,10 +246,10 @@ def pick_file(parts: list[_Part]) -> tuple[str, str | None, bytes]:
     if len(files) > 1:
         raise AttachmentError(400, f"The request has {len(files)} file parts; upload one "
                                    "file per request.")
-    name, declared, data = files[0]
+    name, content_type, data = files[0]
     if not name:
         raise AttachmentError(400, "The file part's filename is empty; name the file.")
-    return name, declared, data
+    return name, content_type, data
 
 
 def content_type_for(name: str, declared: str | None) -> str:
@@ -327,10 +327,11 @@ class AttachmentStore:
             holder: dict = record
             if line is not None:
                 lines = record.get(_LINES_FIELD.get(entity.name, "")) or []
-                holder = next((item for item in lines if isinstance(item, dict)
-                               and str(item.get("lineNumber")) == str(line)), None)
-                if holder is None:
+                found_line = next((item for item in lines if isinstance(item, dict)
+                                   and str(item.get("lineNumber")) == str(line)), None)
+                if found_line is None:
                     raise AttachmentError(404, f"{entity.name} '{key}' has no line {line}.")
+                holder = found_line
             row = conn.execute(
                 "SELECT id FROM attachments WHERE record_id = ? AND line_number = ? "
                 "AND name = ?", (record_id, _NO_LINE if line is None else line, name)

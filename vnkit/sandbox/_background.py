@@ -29,7 +29,9 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
@@ -173,6 +175,7 @@ class BackgroundService:
             return error
         if is_status_path:
             return self._read(request, parts[1:], principal.client_id, company_id)
+        assert value is not None  # not a status path, so the header was sent
         return await self._accept(request, rest, value, principal.client_id, company_id)
 
     def _purge(self) -> None:
@@ -257,7 +260,7 @@ class BackgroundService:
         async def receive() -> dict:
             return {"type": "http.request", "body": job.body, "more_body": False}
 
-        async def send(message: dict) -> None:
+        async def send(message: MutableMapping[str, Any]) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
@@ -291,7 +294,7 @@ class BackgroundService:
                    "stateLocation": job.state_location,
                    "contentLocation": job.content_location if job.content else None}
         if job.mode == "url":
-            if loopback_problem(job.webhook_address) is None:
+            if job.webhook_address is not None and loopback_problem(job.webhook_address) is None:
                 self.hub.enqueue("background", job.webhook_address, "BACKGROUND_API_RESPONSE",
                                  payload, client_id=job.client_id)
             return  # another address: the sandbox never calls out of the machine

@@ -72,7 +72,7 @@ class Obj:
         value = self.value(name)
         if value is None:
             return None
-        if isinstance(value, bool) or isinstance(value, (dict, list)):
+        if isinstance(value, (bool, dict, list)):
             raise WriteError(f"The value of '{self.label(name)}' must be text, not "
                              f"{type(value).__name__}.")
         text = str(value)
@@ -85,7 +85,7 @@ class Obj:
         value = self.value(name)
         if value is None:
             return None
-        if isinstance(value, bool) or isinstance(value, (dict, list)):
+        if isinstance(value, (bool, dict, list)):
             raise WriteError(f"The value of '{self.label(name)}' must be a number.")
         try:
             number = Decimal(str(value).strip())

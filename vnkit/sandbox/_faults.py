@@ -226,6 +226,7 @@ def _pick_keys(store, company_id: int, entity_name: str, move: dict) -> list[str
     if "keys" in move:
         return [str(k) for k in move["keys"]]
     entity = lookup(entity_name)
+    assert entity is not None  # the caller passes a name lookup() gave
     wanted = int(move.get("count", 1))
     picked: list[str] = []
     rows = store.connection().execute(
@@ -298,15 +299,17 @@ class FaultInjector:
         with self._lock:
             self.list_calls[(company_id, entity_name)] += 1
             n = self.list_calls[(company_id, entity_name)]
+            # The plan was checked: every move names an entity lookup() finds.
             return [m for m in self.plan.get("moves", [])
-                    if lookup(m["entity"]).name == entity_name and m["after"] == n]
+                    if lookup(m["entity"]).name == entity_name  # type: ignore[union-attr]
+                    and m["after"] == n]
 
     def apply_move(self, move: dict, company_id: int | None) -> None:
         """Carry out one move (in a worker thread: it writes to SQLite)."""
         company = move.get("company", company_id)
         if company is None:
             return
-        entity = lookup(move["entity"]).name
+        entity = lookup(move["entity"]).name  # type: ignore[union-attr]  # a checked plan
         keys = _pick_keys(self.store, int(company), entity, move)
         changed = [k for k in keys
                    if update_fields(self.store, int(company), entity, k, move["set"])]
@@ -344,7 +347,7 @@ def _drop_connection(receive: Receive) -> bool:
     """
     cycle = getattr(receive, "__self__", None)
     transport = getattr(cycle, "transport", None)
-    if transport is None:
+    if cycle is None or transport is None:
         return False
     cycle.disconnected = True
     transport.close()

@@ -21,8 +21,8 @@ answer) is tried again after each delay of ``Settings.webhook_retry_delays``; af
 last one it is marked failed. Every attempt is visible in
 ``GET /sandbox/admin/webhooks/deliveries``. Only loopback URLs are delivered to: this
 emulator must never send traffic off the machine (subscriptions refuse other addresses;
-a Background API request naming one, as article 15 does, is run but not notified). Subscriptions and the delivery
-log live in memory (a restart of the sandbox forgets them).
+a Background API request naming one, as article 15 does, is run but not notified).
+Subscriptions and the delivery log live in memory (a restart of the sandbox forgets them).
 
 The body of an ERP webhook is not documented in the public sources (facts 11.4); the
 sandbox sends the fields below and says so in the notebook.
@@ -43,7 +43,7 @@ import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -68,7 +68,7 @@ _current: WebhookHub | None = None
 
 def utc_text(moment: float | None = None) -> str:
     """``2026-11-23T20:01:02.345Z``: the UTC form used in bodies and headers."""
-    stamp = datetime.fromtimestamp(time.time() if moment is None else moment, timezone.utc)
+    stamp = datetime.fromtimestamp(time.time() if moment is None else moment, UTC)
     return stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -300,6 +300,7 @@ class WebhookHub:
         # http.client, not urllib: it never follows a redirect (which could point
         # off the machine) and never uses a proxy from the environment.
         parts = urlsplit(delivery.url)
+        assert parts.hostname  # loopback_problem() let only URLs with a host in
         target = parts.path or "/"
         if parts.query:
             target += "?" + parts.query
@@ -525,6 +526,7 @@ class WriteEvents:
             await self.app(scope, receive, send)  # refused, or only queued: no change yet
             return
         entity, key, is_action = target
+        assert company_id is not None  # _company() gives an id or an error
         before = await run_in_threadpool(self._status, company_id, entity, key)
         answer: dict = {}
 
@@ -613,6 +615,7 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
         data, error = await _body(request)
         if error:
             return error
+        assert data is not None  # no error: _body read an object
         problem = loopback_problem(data.get("url"))
         if problem:
             return _message(400, f"url: {problem}.")
@@ -628,7 +631,7 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
             return _message(400, "secret: a webhook subscription needs a non-empty secret "
                                  "(a string, or a list of strings while rotating).")
         client_id = data.get("clientId") or demo_client
-        if client_id not in store.clients:
+        if client_id is None or client_id not in store.clients:
             return _message(400, f"clientId: unknown client '{client_id}'.")
         try:
             companies = _company_set(data.get("companies"))
@@ -664,6 +667,7 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
         data, error = await _body(request)
         if error:
             return error
+        assert data is not None  # no error: _body read an object
         missing = [k for k in ("company", "entity", "key", "action") if data.get(k) in
                    (None, "")]
         if missing:
@@ -695,6 +699,7 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
         data, error = await _body(request)
         if error:
             return error
+        assert data is not None  # no error: _body read an object
         problem = loopback_problem(data.get("url"))
         if problem:
             return _message(400, f"url: {problem}.")
@@ -738,6 +743,7 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
         data, error = await _body(request)
         if error:
             return error
+        assert data is not None  # no error: _body read an object
         try:
             company_row = hub._company(data.get("company") or 0)
         except (TypeError, ValueError):
@@ -807,6 +813,7 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
             data, error = await _body(request)
             if error:
                 return error
+            assert data is not None  # no error: _body read an object
             problem = legacy_check(data)
             if problem:
                 return _message(400, problem)
@@ -848,6 +855,7 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
             data, error = await _body(request)
             if error:
                 return error
+            assert data is not None  # no error: _body read an object
             merged = {"event": data.get("event", item["event"]),
                       "hookUri": data.get("hookUri", item["hookUri"])}
             problem = legacy_check(merged)
@@ -941,6 +949,7 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
         data, error = await _body(request)
         if error:
             return error
+        assert data is not None  # no error: _body read an object
         problems = []
         if not isinstance(data.get("notificationId"), str) or not data["notificationId"]:
             problems.append("notificationId (the id of the notification you received)")

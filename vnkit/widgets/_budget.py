@@ -112,7 +112,7 @@ class RateBudget(_Panel):
         client.session.hooks.setdefault("response", []).append(self._on_response)
         # The client keeps its own reading (``client.budget``): start from it, so the
         # meter is right before the next answer arrives.
-        known = getattr(client, "budget", None)
+        known: Any = getattr(client, "budget", None)
         if getattr(known, "known", False) is True and callable(getattr(known, "state", None)):
             state = known.state()
             headers = {"X-RateLimit-Limit": state.limit, "X-RateLimit-Remaining": state.remaining,
