@@ -469,14 +469,45 @@ class Client:
 
         return BackgroundJobs(self)
 
-    def get(self, path: str, *, version: str = "v1", **params: Any) -> Any:
-        """``GET`` ``path`` with ``params`` sent as given; returns the parsed JSON.
+    def get(self, path: str, *, version: str = "v1",
+            unchecked: Mapping[str, Any] | None = None, **params: Any) -> Any:
+        """``GET`` ``path`` with ``params``; returns the parsed JSON.
 
-        No paging and no client-side checks of string values: use it to see exactly
-        what the API answers. For whole lists use :meth:`fetch`.
+        No paging: use it to see exactly what the API answers (for whole lists use
+        :meth:`fetch`). The endpoint and the parameter names and types are checked
+        against the API's surface first (an unknown name raises ``FilterError``, since
+        the API would ignore it); strings of dates and operators are sent as written.
+        ``unchecked`` parameters are sent as given, for ones newer than vnkit's copy of
+        the API; :meth:`request` sends anything at all.
         """
-        response = self.request("GET", path, params=params, version=version)
+        url, query = self._checked_call(path, version, params, unchecked, listing=False,
+                                        strict=False)
+        response = self.request("GET", url, params=query, version=version)
         return response.json() if response.content else None
+
+    def _checked_call(self, endpoint: Any, version: str, params: Mapping[str, Any],
+                      unchecked: Mapping[str, Any] | None, *, listing: bool,
+                      strict: bool) -> tuple[str, dict[str, Any]]:
+        """``(URL, encoded query)`` of a read, checked against the surface (``_params``)."""
+        from ._params import check_query, resolve
+
+        call, used = resolve("GET", endpoint, version, values=params, listing=listing)
+        rest = {k: v for k, v in params.items() if k not in used}
+        if call.operation is None:  # an absolute URL outside the API: as given
+            query = encode_params(rest, strict=strict)
+            url = call.path
+        else:
+            query = check_query(call.operation, rest, strict=strict, endpoint=call.path)
+            url = self.environment.endpoint_url(call.path, call.version)
+        if unchecked is not None:
+            if not isinstance(unchecked, Mapping):
+                raise FilterError("unchecked", f"a {type(unchecked).__name__} is not a "
+                                  "mapping", hint="pass unchecked={'name': value}")
+            for name, value in encode_params(unchecked, strict=False).items():
+                if any(name.lower() == k.lower() for k in query):
+                    raise FilterError(name, "is given twice (checked and unchecked)")
+                query[name] = value
+        return url, query
 
     # -- writes (vnkit._writes) ----------------------------------------------------------
     def create(self, resource: str, values: Mapping[str, Any], *,
@@ -506,20 +537,34 @@ class Client:
 
     # -- paged reads ---------------------------------------------------------------------
     def pages(self, endpoint: str, *, version: str = "v1", progress: bool | None = None,
-              **filters: Any) -> Pager:
+              unchecked: Mapping[str, Any] | None = None, **filters: Any) -> Pager:
         """A lazy iterator over the pages of a list endpoint.
 
-        Filters are checked and encoded now, before any request; nothing is requested
-        until iteration starts. ``pageSize`` may be given (it is kept constant; default:
-        the endpoint's maximum); ``pageNumber`` may not.
+        The endpoint and the filters are checked against the API's surface and encoded
+        now, before any request (an unknown parameter name raises ``FilterError``: the
+        API would ignore it and return everything); nothing is requested until iteration
+        starts. ``pageSize`` may be given (it is kept constant; default: the endpoint's
+        maximum); ``pageNumber`` may not. ``{name}`` path parameters may be given as
+        keywords: ``pages("customer/{customerCd}/contact", customerCd="10001")``.
+
+        Parameters
+        ----------
+        unchecked : mapping, optional
+            Parameters sent exactly as given, without checks: for a parameter newer
+            than vnkit's copy of the API.
 
         Returns
         -------
         Pager
             Yields ``Page(number, records, total_count, max_page_size)`` in page order.
         """
-        url, path = self._resolve(endpoint, version)
-        params = encode_params(filters, strict=True)
+        url, params = self._checked_call(endpoint, version, filters, unchecked,
+                                         listing=True, strict=True)
+        path = url  # below the version root, for the endpoint's key and in messages
+        for v in ("v1", "v2"):
+            if f"/{v}/" in url:
+                path = url.rsplit(f"/{v}/", 1)[-1]
+                break
         page_size = None
         for name in list(params):
             if name.lower() == "pagenumber":
@@ -528,9 +573,13 @@ class Client:
                                        "for a single page")
             if name.lower() == "pagesize":
                 value = params.pop(name)
-                if isinstance(value, bool) or not str(value).isdigit() or int(value) < 1:
-                    raise FilterError(name, f"{value!r} is not a positive whole number")
-                page_size = int(value)
+                text = str(value) if isinstance(value, int | str) and \
+                    not isinstance(value, bool) else ""
+                if not text.isascii() or not text.strip().isdigit() or int(text) < 1:
+                    raise FilterError(name, f"{value!r} is not a positive whole number",
+                                      hint="e.g. pageSize=100 (or leave it out: the "
+                                           "endpoint's maximum)")
+                page_size = int(text)
         headers = {"ipp-company-id": self.session.headers.get("ipp-company-id")}
 
         def fetch_page(query: dict[str, Any]) -> Any:
@@ -551,7 +600,8 @@ class Client:
         return pager
 
     def records(self, endpoint: str, *, on_incomplete: str = "raise", version: str = "v1",
-                progress: bool | None = None, **filters: Any) -> list[dict[str, Any]]:
+                progress: bool | None = None, unchecked: Mapping[str, Any] | None = None,
+                **filters: Any) -> list[dict[str, Any]]:
         """Every record of a list endpoint, as the API returns them, de-duplicated.
 
         Parameters
@@ -575,9 +625,11 @@ class Client:
             ``totalCount`` changed mid-run), the run is first read again, up to three
             passes, until one holds still.
         """
-        self.pages(endpoint, version=version, progress=progress, **filters)  # check now
+        self.pages(endpoint, version=version, progress=progress, unchecked=unchecked,
+                   **filters)  # check now
         return collect_stable(
-            lambda: self.pages(endpoint, version=version, progress=progress, **filters),
+            lambda: self.pages(endpoint, version=version, progress=progress,
+                               unchecked=unchecked, **filters),
             on_incomplete=on_incomplete)
 
     # -- HTTP cache (logic in _cache) -----------------------------------------------------
@@ -613,7 +665,7 @@ class Client:
 
     def fetch(self, endpoint: str, *, on_incomplete: str = "raise", parse_dates: bool = True,
               version: str = "v1", progress: bool | None = None,
-              **filters: Any) -> pd.DataFrame:
+              unchecked: Mapping[str, Any] | None = None, **filters: Any) -> pd.DataFrame:
         """Every record of a list endpoint as a DataFrame.
 
         Paging is handled (see ``Client.pages``); nested objects become dotted columns,
@@ -632,7 +684,8 @@ class Client:
         """
         from ._frames import combine, normalise
 
-        self.pages(endpoint, version=version, progress=progress, **filters)  # check now
+        self.pages(endpoint, version=version, progress=progress, unchecked=unchecked,
+                   **filters)  # check now
         # Each page is flattened on a thread of its own as it is handed out, while later
         # pages are still on the wire; its records are freed as soon as that is done.
         # The pages of the pass that is finally accepted are put together below.
@@ -640,7 +693,8 @@ class Client:
         flattener = ThreadPoolExecutor(1, thread_name_prefix="vnkit-frame")
 
         def make_pager() -> Pager:
-            pager = self.pages(endpoint, version=version, progress=progress, **filters)
+            pager = self.pages(endpoint, version=version, progress=progress,
+                               unchecked=unchecked, **filters)
             frames: list[Future[pd.DataFrame]] = []
             passes.append(frames)
             pager.on_page = lambda page: frames.append(flattener.submit(normalise,
