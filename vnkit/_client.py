@@ -115,8 +115,33 @@ def _parameter_hint(message: str, query: list[tuple[str, str]]) -> str | None:
     return None
 
 
+def _not_found_hint(method: str, url: str) -> str:
+    """A 404's hint, about what was asked for: a record by its key, or an endpoint."""
+    from ._surface import surface
+
+    path = urlsplit(url or "").path
+    for version in ("v1", "v2"):
+        if f"/{version}/" in path:
+            below = path.rsplit(f"/{version}/", 1)[-1]
+            hit = surface().match(method or "GET", f"/{version}/{below}")
+            break
+    else:
+        hit = None
+    if hit is None:
+        return ("the API has no such endpoint: check its name (vnkit.endpoints() lists them "
+                "all) and the version")
+    op, values = hit
+    if values:
+        keys = ", ".join(f"{name}={value!r}" for name, value in values.items())
+        return (f"no record has this key ({keys}) in the company signed in to: check the "
+                "key and client.company; vnkit sends keys with / ? # % & + as "
+                "b64(<base64url>), so write them as they are")
+    return ("the endpoint exists, but the API answered 404 for it: check the company "
+            "(client.company) and that the company uses this module")
+
+
 def _hint(status: int, code: str | None, message: str | None,
-          query: list[tuple[str, str]]) -> str | None:
+          query: list[tuple[str, str]], method: str = "GET", url: str = "") -> str | None:
     if code == "12002":
         return ("choose a company: client.use_company(company_id); list the companies "
                 "this token can reach with client.companies()")
@@ -134,9 +159,7 @@ def _hint(status: int, code: str | None, message: str | None,
                 "connect with scopes='all' or e.g. scopes=('read', 'create'), and make sure "
                 "the application has those scopes in the Developer Portal")
     if status == 404:
-        return ("check the endpoint name and the key in the path; a key with URL-reserved "
-                "characters (/ ? # % & +) must be written b64(<base64url of the key>), e.g. "
-                "inventory/b64(Oi8_I1tdQCYqKzs)")
+        return _not_found_hint(method, url)
     if status == 412:
         return "the record changed since it was read (ETag): read it again and retry"
     if status >= 500:
@@ -160,15 +183,52 @@ def _retry_after(response: requests.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _never_sent(exc: Exception) -> bool:
+    """Whether the request surely never reached the server (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    from urllib3.exceptions import NewConnectionError
+
+    return isinstance(reason, NewConnectionError) or isinstance(exc.args[0] if exc.args
+                                                                else None, NewConnectionError)
+
+
+def _transport_hint(method: str, url: str, exc: Exception) -> tuple[str, str]:
+    """``(what happened, hint)`` for a request that got no answer."""
+    local = urlsplit(url).hostname in _LOOPBACK
+    where = ("check that the sandbox still runs (sandbox.url answers; vnkit.sandbox.start() "
+             "starts it again)" if local else
+             "check the network and the API URL (client.environment.api_url)")
+    if method in ("POST", "PUT", "DELETE", "PATCH") and not _never_sent(exc):
+        # The request may have been carried out before the answer was lost: a blind
+        # repeat of a create makes a second record.
+        change = {"POST": "the create (or action)", "PUT": "the update",
+                  "DELETE": "the delete", "PATCH": "the change"}[method]
+        return (f"{change} may have been carried out: the answer was lost",
+                "before sending it again, look for the record: read it by its key "
+                "(client.get('<resource>/<key>')) or list the resource filtered on the "
+                "externalReference (or customerRefNumber) you gave it, or on "
+                "lastModifiedDateTime; retry only if it is not there. Then " + where)
+    return "nothing was received", where
+
+
 @contextlib.contextmanager
 def _transport_errors(method: str, url: str) -> Iterator[None]:
-    """Turn requests' connection failures into ``TransportError`` (after urllib3's retries)."""
+    """Turn requests' connection failures into ``TransportError`` (after urllib3's retries).
+
+    The hint is about this request: a write whose answer was lost may have been carried
+    out (so: check before retrying), and only a loopback URL is a sandbox.
+    """
     try:
         yield
     except (requests.ConnectionError, requests.Timeout) as exc:
-        raise TransportError(f"no answer to {method} {url}: {type(exc).__name__}",
-                             hint="check the network and the API URL, or that the sandbox "
-                                  "is still running") from None
+        what, hint = _transport_hint(method, url, exc)
+        raise TransportError(f"no answer to {method} {_strip_query(url)} "
+                             f"({type(exc).__name__}): {what}", hint=hint) from None
 
 
 def raise_for_answer(response: requests.Response) -> None:
@@ -181,7 +241,8 @@ def raise_for_answer(response: requests.Response) -> None:
     url = request.url if request is not None and request.url else response.url
     query = parse_qsl(urlsplit(url or "").query, keep_blank_values=True)
     cls = error_class_for(status)
-    hint = _hint(status, code, message, query)
+    hint = _hint(status, code, message, query, request.method if request else "GET",
+                 url or "")
     if cls is RateLimitError:
         wait = _retry_after(response)
         reset = response.headers.get("X-RateLimit-Reset")
@@ -631,6 +692,21 @@ class Client:
             lambda: self.pages(endpoint, version=version, progress=progress,
                                unchecked=unchecked, **filters),
             on_incomplete=on_incomplete)
+
+    # -- the API's surface (offline; logic in _describe) ---------------------------------
+    def describe(self, endpoint: str, method: str | None = None, *,
+                 version: str = "v1") -> pd.DataFrame:
+        """The parameters and fields of one endpoint, as ``vnkit.describe`` (no request)."""
+        from ._describe import describe
+
+        return describe(endpoint, method, version=version)
+
+    def endpoints(self, search: str | None = None, *, method: str | None = None
+                  ) -> pd.DataFrame:
+        """Every operation of the API, as ``vnkit.endpoints`` (no request)."""
+        from ._describe import endpoints
+
+        return endpoints(search, method=method)
 
     # -- HTTP cache (logic in _cache) -----------------------------------------------------
     @property

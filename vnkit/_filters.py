@@ -32,6 +32,18 @@ _WHEN = re.compile(
 _TZ_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 
 
+#: The first year the API can compare: its database stores SQL Server ``datetime``
+#: values, which begin on 1753-01-01.
+MIN_YEAR = 1753
+
+
+def _check_year(year: Any, when: Any, parameter: str) -> None:
+    if not isinstance(year, int) or year < MIN_YEAR:
+        raise FilterError(parameter, f"{when!r} is before {MIN_YEAR}",
+                          hint=f"the API compares dates from {MIN_YEAR}-01-01 on; for "
+                               "'everything', leave the filter out")
+
+
 def format_when(when: Any, parameter: str = "lastModifiedDateTime") -> str:
     """Format a filter date the way the API accepts it.
 
@@ -54,10 +66,19 @@ def format_when(when: Any, parameter: str = "lastModifiedDateTime") -> str:
         if when.tzinfo is not None and when.utcoffset() is not None:
             raise FilterError(parameter, f"time-zone-aware datetime {when!r}", hint=_TZ_HINT)
         try:
-            return when.strftime("%Y-%m-%d %H:%M:%S.") + f"{when.microsecond // 1000:03d}"
-        except ValueError as exc:  # pandas NaT is a datetime but cannot be formatted
+            year = when.year
+        except (ValueError, TypeError, AttributeError):
+            year = None
+        if isinstance(year, int):
+            _check_year(year, when, parameter)
+        try:
+            # Not strftime: it writes year 999 as '999', which the API cannot read.
+            return (f"{when.year:04d}-{when.month:02d}-{when.day:02d} {when.hour:02d}:"
+                    f"{when.minute:02d}:{when.second:02d}.{when.microsecond // 1000:03d}")
+        except (ValueError, TypeError) as exc:  # pandas NaT is a datetime without fields
             raise FilterError(parameter, f"{when!r} is not a date", hint=_FORMATS_HINT) from exc
     if isinstance(when, date):
+        _check_year(when.year, when, parameter)
         return when.isoformat()
     if isinstance(when, str):
         text = when.strip()
@@ -74,6 +95,7 @@ def format_when(when: Any, parameter: str = "lastModifiedDateTime") -> str:
         except ValueError:
             raise FilterError(parameter, f"{when!r} is not a real date or time",
                               hint=_FORMATS_HINT) from None
+        _check_year(int(m.group("date")[:4]), when, parameter)
         out = m.group("date")
         if m.group("time"):
             out += " " + m.group("time")
@@ -290,6 +312,10 @@ def encode_params(params: Mapping[str, Any], *, strict: bool = True) -> dict[str
             out[name] = format_when(value, name)
         elif lname.endswith("datetime") and isinstance(value, str):
             out[name] = format_when(value, name) if strict else value
+        elif lname.endswith("datetime"):
+            # A list, number or bool would be sent as text the API cannot compare.
+            raise FilterError(name, f"a {type(value).__name__} ({value!r:.60}) is not a date",
+                              hint=_FORMATS_HINT + ", or an (operator, date) pair")
         elif isinstance(value, bool):
             out[name] = "true" if value else "false"
         elif isinstance(value, list | set | frozenset | tuple):

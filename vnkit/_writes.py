@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import numbers
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from ._exceptions import ApiError, FilterError
+from ._exceptions import ApiError, FilterError, PayloadError
 from ._payload import payload
 
 # Resources created with POST v2 (facts 1.3); everything else is read and written on v1.
@@ -73,12 +74,25 @@ def _resource(resource: str) -> str:
     return clean
 
 
+def _json_ready(body: Any, label: str) -> None:
+    """Raise ``PayloadError`` now if ``body`` cannot be sent as JSON (requests would raise
+    a bare TypeError half-way through the call)."""
+    try:
+        json.dumps(body, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise PayloadError("body", f"{label} cannot be sent as JSON ({exc})",
+                           hint="pass a dict of plain values (text, numbers, bools, lists, "
+                                "dicts), e.g. {'type': 'Invoice'}") from None
+
+
 def _body(resource: str, values: Any) -> dict:
     if not isinstance(values, Mapping):
         raise FilterError("body", f"a {type(values).__name__} is not a request body",
                           hint="pass a dict of field names to values, e.g. "
                                "{'name': 'Acme AS'}")
-    return payload(resource, values)
+    body = payload(resource, values)
+    _json_ready(body, "the body")
+    return body
 
 
 def create(client, resource: str, values: Mapping[str, Any], *,
@@ -150,7 +164,9 @@ def action(client, resource: str, key: Any, name: str, body: Any = None) -> dict
     if not isinstance(name, str) or not name.strip() or "/" in name:
         raise FilterError("action", f"{name!r} is not an action name",
                           hint="e.g. 'release'")
-    response = client.request("POST", f"{resource_name}/{key_segment(key)}/action/"
-                              f"{name.strip()}", json={} if body is None else body,
-                              version="v1")
+    segment = key_segment(key)
+    body = {} if body is None else body
+    _json_ready(body, "the action body")
+    response = client.request("POST", f"{resource_name}/{segment}/action/{name.strip()}",
+                              json=body, version="v1")
     return response.json() if response.content else {}
