@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -741,12 +741,16 @@ class Client:
 
     def fetch(self, endpoint: str, *, on_incomplete: str = "raise", parse_dates: bool = True,
               version: str = "v1", progress: bool | None = None,
-              unchecked: Mapping[str, Any] | None = None, **filters: Any) -> pd.DataFrame:
+              unchecked: Mapping[str, Any] | None = None,
+              on_page: Callable[[Any, Pager], None] | None = None,
+              **filters: Any) -> pd.DataFrame:
         """Every record of a list endpoint as a DataFrame.
 
         Paging is handled (see ``Client.pages``); nested objects become dotted columns,
         lists stay list cells, date-time columns are parsed, ``metadata`` is dropped.
-        Parameters as in :meth:`records`, plus ``parse_dates``.
+        Parameters as in :meth:`records`, plus ``parse_dates`` and ``on_page``: called
+        with ``(page, pager)`` as each page is handed out (the Explorer's progress bar;
+        ``pager.total_count`` and ``pager.page_size`` tell how many pages to expect).
 
         While the pages come in, Python's cyclic garbage collector is paused (and put
         back as it was when the last run in the process ends): decoded pages are many
@@ -773,8 +777,12 @@ class Client:
                                unchecked=unchecked, **filters)
             frames: list[Future[pd.DataFrame]] = []
             passes.append(frames)
-            pager.on_page = lambda page: frames.append(flattener.submit(normalise,
-                                                                        page.records))
+            def handed_out(page: Any) -> None:
+                frames.append(flattener.submit(normalise, page.records))
+                if on_page is not None:
+                    on_page(page, pager)
+
+            pager.on_page = handed_out
             return pager
 
         # The collector stays off until the decoded records are gone (see

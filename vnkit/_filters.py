@@ -246,17 +246,45 @@ def attributes(mapping: Mapping[str, Any] | None = None, **values: Any) -> str:
     return json.dumps(out, separators=(",", ":"), ensure_ascii=False)
 
 
+def parse_attribute_text(text: str) -> dict[str, str] | None:
+    """``COLOR=RED, SIZE=L`` (commas or new lines) as a mapping; empty text gives None.
+
+    One rule for every place a person types attributes: ``fetch(attributes="COLOR=RED")``,
+    the Explorer's field and the ``%vn`` magic.
+    """
+    out: dict[str, str] = {}
+    for raw in text.replace("\n", ",").split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise FilterError("attributes", f"{item!r} is not ID=VALUE",
+                              hint='write COLOR=RED, SIZE=L or {"COLOR":"RED"}, or pass a dict')
+        if name.strip() in out:
+            raise FilterError("attributes", f"attribute {name.strip()!r} given twice")
+        out[name.strip()] = value.strip()
+    return out or None
+
+
 def _attributes_param(value: Any) -> str:
     """A user's ``attributes=`` value: a mapping goes through :func:`attributes`; a
-    string must already be a JSON object of strings and is sent as written."""
+    string is either a JSON object of strings (sent as written) or ``ID=VALUE`` pairs
+    separated by commas (``COLOR=RED, SIZE=L``), which go through :func:`attributes`."""
     if isinstance(value, Mapping):
         return attributes(value)
     if isinstance(value, str):
+        if not value.strip().startswith("{"):
+            pairs = parse_attribute_text(value)
+            if pairs is None:
+                raise FilterError("attributes", "is empty",
+                                  hint="leave it out to not filter on attributes")
+            return attributes(pairs)
         try:
             parsed = json.loads(value)
         except ValueError:
             raise FilterError("attributes", f"{value!r} is not JSON",
-                              hint='write {"ID":"VALUE"} or pass a dict') from None
+                              hint='write {"ID":"VALUE"}, ID=VALUE or pass a dict') from None
         if (not isinstance(parsed, dict) or not parsed
                 or not all(isinstance(k, str) and k.strip() and isinstance(v, str)
                            for k, v in parsed.items())):
@@ -264,7 +292,7 @@ def _attributes_param(value: Any) -> str:
                               hint='write {"ID":"VALUE"} or pass a dict to vnkit.attributes')
         return value
     raise FilterError("attributes", f"unsupported {type(value).__name__}",
-                      hint="pass a dict such as {'COLOR': 'RED'}")
+                      hint="pass a dict such as {'COLOR': 'RED'}, or 'COLOR=RED'")
 
 
 # -- all query parameters of a list call -------------------------------------------------
