@@ -857,6 +857,25 @@ class Client:
         update_attachment(self, attachment_id, send_to_autoinvoice=send_to_autoinvoice)
 
 
+# -- the latest client, for the %vn magic ---------------------------------------------------
+_latest: Any = None  # a weak reference: remembering a client must not keep it open
+
+
+def remember(client: Client) -> Client:
+    """Make ``client`` the one the ``%vn`` magic uses (``connect`` and the login widget
+    call this for each client they sign in)."""
+    import weakref
+
+    global _latest
+    _latest = weakref.ref(client)
+    return client
+
+
+def latest_client() -> Client | None:
+    """The client ``connect`` or a login widget signed in last (None if none, or gone)."""
+    return _latest() if _latest is not None else None
+
+
 # -- connect --------------------------------------------------------------------------------
 def _is_sandbox_handle(target: Any) -> bool:
     return hasattr(target, "url") and hasattr(target, "credentials")
@@ -1002,4 +1021,4 @@ def connect(target: Any = None, *, company: int | str | None = None,
     except BaseException:
         client.close()
         raise
-    return client
+    return remember(client)

@@ -394,8 +394,9 @@ def check_query(op, params: Mapping[str, Any], *, strict: bool = True,
         if p is None:
             _unknown(op, name, label)
         companion = known.get(f"{p.name}condition".lower())
-        if companion is not None and any(k.lower() == companion.name.lower()
-                                         for k in params) and isinstance(value, tuple):
+        if companion is not None and isinstance(value, tuple) and any(
+                k.lower() == companion.name.lower() and v is not None
+                for k, v in params.items()):
             raise FilterError(p.name, f"operator given twice (in the tuple and in "
                                       f"{companion.name})")
         for key, encoded in _convert(op, p, value, strict,

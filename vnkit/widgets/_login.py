@@ -20,7 +20,7 @@ from typing import Any
 import ipywidgets as w
 import requests
 
-from .._client import Client, _is_sandbox_handle, connect
+from .._client import Client, _is_sandbox_handle, connect, remember
 from .._config import SERVICE_SCOPE_PREFIX, Environment
 from .._exceptions import ConfigurationError
 from ._common import StatusLine, _Panel, describe_error
@@ -320,6 +320,7 @@ class LoginWidget(_Panel):
 
     def _signed_in(self, client: Client, how: str) -> Client:
         self._client = client
+        remember(client)  # the client the %vn magic uses from now on
         # Followers (picker, explorer, meter) first: "Signed in" then means all is ready.
         for callback in list(self._callbacks):
             callback(client)
