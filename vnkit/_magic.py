@@ -7,6 +7,7 @@
     %vn -o active customer status=Active lastModifiedDateTime>=2020-03-01
     %vn customer/{customerCd}/contact customerCd=10001
     %vn -d customer                      # describe the endpoint instead
+    %vn -q -o active customer status=Active   # assign only, show nothing
 
     %%vn -o invoices customerinvoice
     status=Open
@@ -32,7 +33,7 @@ from ._exceptions import ConfigurationError, FilterError, VnkitError
 __all__ = ["parse_vn", "run_vn", "load_ipython_extension"]
 
 _PARAM = re.compile(r"^\s*([A-Za-z_][\w]*)\s*(>=|<=|=|>|<)\s*(.*?)\s*$", re.S)
-_USAGE = ("usage: %vn [-o NAME] [-c CLIENT] [-d] ENDPOINT [name=value | name>=date ...]; "
+_USAGE = ("usage: %vn [-o NAME] [-q] [-c CLIENT] [-d] ENDPOINT [name=value | name>=date ...]; "
           "in a %%vn cell, one name=value per line")
 
 
@@ -55,7 +56,7 @@ def parse_vn(line: str, cell: str | None = None) -> dict[str, Any]:
     -------
     dict
         ``endpoint``, ``params`` (in order), ``output`` (``-o``), ``client`` (``-c``),
-        ``describe`` (``-d``).
+        ``describe`` (``-d``), ``quiet`` (``-q``: with ``-o``, assign without showing).
 
     Raises
     ------
@@ -67,7 +68,7 @@ def parse_vn(line: str, cell: str | None = None) -> dict[str, Any]:
     except ValueError as exc:
         raise FilterError("%vn", f"cannot read the line ({exc})", hint=_USAGE) from None
     out: dict[str, Any] = {"endpoint": None, "params": {}, "output": None, "client": None,
-                           "describe": False}
+                           "describe": False, "quiet": False}
     items: list[str] = []
     i = 0
     while i < len(tokens):
@@ -81,6 +82,8 @@ def parse_vn(line: str, cell: str | None = None) -> dict[str, Any]:
             continue
         if token in ("-d", "--describe"):
             out["describe"] = True
+        elif token in ("-q", "--quiet"):
+            out["quiet"] = True
         elif out["endpoint"] is None and _PARAM.match(token) is None:
             out["endpoint"] = token
         else:
@@ -150,6 +153,8 @@ def run_vn(line: str, cell: str | None = None, namespace: dict | None = None) ->
             result = to_frame(body if isinstance(body, list) else [body])
     if parts["output"]:
         namespace[parts["output"]] = result
+        if parts["quiet"]:
+            return None
     return result
 
 

@@ -39,8 +39,9 @@ def test_line_magic_returns_and_assigns_a_frame(ip, magic_client, counting):
 
 
 def test_cell_magic(ip, magic_client):
-    ip.run_cell_magic("vn", "-o inventory_red", "inventory\n# the red ones\n"
-                                                "attributes = COLOR=RED\n")
+    shown = ip.run_cell_magic("vn", "-q -o inventory_red", "inventory\n# the red ones\n"
+                                                           "attributes = COLOR=RED\n")
+    assert shown is None  # -q: assigned, not shown
     red = ip.user_ns["inventory_red"]
     assert len(red) == len(magic_client.fetch("inventory", attributes={"COLOR": "RED"}))
 
