@@ -91,3 +91,18 @@ def test_describe_works_offline_without_signing_in(tmp_path):
 def test_client_describe_is_the_same(client):
     assert client.describe("customer").equals(vnkit.describe("customer"))
     assert len(client.endpoints(method="GET")) == 253
+
+
+def test_cli_banner_says_who_to_sign_in_as():
+    import io
+
+    from vnkit.__main__ import print_banner
+
+    out = io.StringIO()
+    print_banner({"url": "http://127.0.0.1:8", "db": "demo.sqlite3", "client_id": "c",
+                  "client_secret": "s", "companies": [{"name": "A", "company_id": 1,
+                                                       "tenant_id": "t"}]}, out)
+    text = out.getvalue()
+    assert "DEMO users for the sign-in page" in text
+    for user in vnkit.sandbox.demo_users():
+        assert user["email"] in text and f"password {user['password']}" in text
