@@ -356,13 +356,11 @@ def payload(resource: str, values: Mapping[str, Any] | None = None, *, warn: boo
     unknown: list = []
     body = _typed_object(merged, dto, "", unknown)
     if warn and unknown:
-        import difflib
+        from ._params import _close
 
         parts = []
         for dotted, name, known in unknown:
-            near = difflib.get_close_matches(name, known, n=3, cutoff=0.6) or \
-                difflib.get_close_matches(name.lower(), [k.lower() for k in known], n=3,
-                                          cutoff=0.6)
+            near = _close(name, list(known), n=3)
             parts.append(repr(dotted) + (f" (did you mean {', '.join(map(repr, near))}?)"
                                          if near else ""))
         warnings.warn(f"{resource} ({dto}) has no write field(s) {', '.join(parts)}; the "
