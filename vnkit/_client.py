@@ -216,6 +216,14 @@ def _transport_hint(method: str, url: str, exc: Exception) -> tuple[str, str]:
     return "nothing was received", where
 
 
+def _about_this_host(error: TransportError, url: str) -> TransportError:
+    """``error`` with a hint that names a sandbox only when ``url`` is one (loopback)."""
+    if urlsplit(url).hostname not in _LOOPBACK and "sandbox" in (error.hint or ""):
+        error.hint = ("check the network and the sign-in URL "
+                      "(client.environment.connect_url)")
+    return error
+
+
 @contextlib.contextmanager
 def _transport_errors(method: str, url: str) -> Iterator[None]:
     """Turn requests' connection failures into ``TransportError`` (after urllib3's retries).
@@ -225,6 +233,8 @@ def _transport_errors(method: str, url: str) -> Iterator[None]:
     """
     try:
         yield
+    except TransportError as exc:  # the sign-in service, reached while signing a request
+        raise _about_this_host(exc, url) from None
     except (requests.ConnectionError, requests.Timeout) as exc:
         what, hint = _transport_hint(method, url, exc)
         raise TransportError(f"no answer to {method} {_strip_query(url)} "
@@ -380,7 +390,10 @@ class Client:
         """Get a token now (``connect`` does this), so bad credentials fail here."""
         token = getattr(self.session.auth, "token", None)
         if callable(token):
-            token()
+            try:
+                token()
+            except TransportError as exc:
+                raise _about_this_host(exc, self.environment.connect_url) from None
         return self
 
     # -- companies -----------------------------------------------------------------------

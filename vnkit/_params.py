@@ -234,7 +234,7 @@ def is_date_param(param) -> bool:
     return param.type == "string" and (lowered.endswith("date") or lowered.endswith("datetime"))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1)
 def _enum_names() -> dict[str, str]:
     return {name.lower(): name for name in _surface().enums}
 

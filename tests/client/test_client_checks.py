@@ -264,3 +264,17 @@ def test_time_values_in_payloads_are_sent_as_text():
         "x": {"value": "10:30:00"}}
     assert vnkit.payload("customer", {"creditLimit": Decimal("12.50")}) == {
         "creditLimit": {"value": 12.5}}
+
+
+def test_production_sign_in_without_network_does_not_mention_a_sandbox():
+    class Offline(requests.adapters.BaseAdapter):
+        def send(self, request, **kwargs):
+            raise requests.ConnectionError(NewConnectionError(None, "no route"))
+
+        def close(self):
+            pass
+
+    with pytest.raises(TransportError) as caught:
+        vnkit.connect("production", client_id="isv_x", client_secret="s", tenant_id="t",
+                      adapter=Offline())
+    assert "sandbox" not in str(caught.value) and "connect_url" in caught.value.hint
