@@ -318,8 +318,11 @@ def _convert(op, p, value, strict: bool, companion: str | None):
     """The query value (or ``{name: value}`` pairs) for parameter ``p``."""
     lowered = p.name.lower()
     if lowered == "attributes":
-        return {p.name: _attributes_param(value) if strict or not isinstance(value, str)
-                else value}
+        # JSON text is the API's own spelling: ``get`` sends it as written. Pairs
+        # (COLOR=RED) and mappings are converted everywhere: one rule for every read.
+        if not strict and isinstance(value, str) and value.strip().startswith("{"):
+            return {p.name: value}
+        return {p.name: _attributes_param(value)}
     if is_date_param(p):
         if isinstance(value, tuple) and len(value) == 2 and companion is not None:
             return {companion: check_operator(value[0], companion),

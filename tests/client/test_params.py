@@ -194,3 +194,13 @@ def test_every_operation_resolves_and_checks_its_parameters():
                 with pytest.raises(FilterError, match="is not a whole number"):
                     check_query(op, {p.name: "abc"})
     assert checked_names == sum(len(op.query) for op in operations) > 1500
+
+
+def test_attribute_pairs_are_one_rule_for_every_read():
+    api = FakeApi(datasets={"customer": Dataset(customers(5))})
+    with vnkit.connect(sandbox_like(), adapter=api.adapter, progress=False) as client:
+        client.fetch("customer", attributes="COLOR=RED, SIZE=L")
+        client.get("customer", attributes="COLOR=RED")
+        client.get("customer", attributes='{"COLOR": "RED"}')   # the API's spelling, as is
+    sent = [c.params["attributes"] for c in api.api_calls("customer")]
+    assert sent == ['{"COLOR":"RED","SIZE":"L"}', '{"COLOR":"RED"}', '{"COLOR": "RED"}']
