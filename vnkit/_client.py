@@ -21,6 +21,8 @@ from requests.adapters import BaseAdapter
 
 from . import _endpoints
 from ._auth import ClientCredentialsAuth, TokenStore
+from ._budget import RateBudget
+from ._cache import HttpCache
 from ._config import Environment, ServiceCredentials, company_from_env, normalise_scopes
 from ._exceptions import (
     ConfigurationError,
@@ -30,8 +32,6 @@ from ._exceptions import (
     error_class_for,
 )
 from ._filters import encode_params
-from ._budget import RateBudget
-from ._cache import HttpCache
 from ._paging import Pager, collect_stable, cyclic_gc_paused
 from ._retry import VnkitRetry, default_adapter
 
@@ -130,7 +130,7 @@ def _not_found_hint(method: str, url: str) -> str:
     if hit is None:
         return ("the API has no such endpoint: check its name (vnkit.endpoints() lists them "
                 "all) and the version")
-    op, values = hit
+    _, values = hit
     if values:
         keys = ", ".join(f"{name}={value!r}" for name, value in values.items())
         return (f"no record has this key ({keys}) in the company signed in to: check the "

@@ -20,7 +20,7 @@ from ._exceptions import FilterError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["endpoints", "describe", "find_operation"]
+__all__ = ["describe", "endpoints", "find_operation"]
 
 _METHODS = ("GET", "POST", "PUT", "DELETE")
 _DEPTH = 3  # nested DTOs shown (dotted names) below the top level

@@ -30,9 +30,9 @@ from typing import Any
 
 from ._exceptions import ConfigurationError, FilterError, VnkitError
 
-__all__ = ["parse_vn", "run_vn", "load_ipython_extension"]
+__all__ = ["load_ipython_extension", "parse_vn", "run_vn"]
 
-_PARAM = re.compile(r"^\s*([A-Za-z_][\w]*)\s*(>=|<=|=|>|<)\s*(.*?)\s*$", re.S)
+_PARAM = re.compile(r"^\s*([A-Za-z_][\w]*)\s*(>=|<=|=|>|<)\s*(.*?)\s*$", re.DOTALL)
 _USAGE = ("usage: %vn [-o NAME] [-q] [-c CLIENT] [-d] ENDPOINT [name=value | name>=date ...]; "
           "in a %%vn cell, one name=value per line")
 

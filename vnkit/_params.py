@@ -32,8 +32,8 @@ from typing import Any
 from ._exceptions import FilterError
 from ._filters import _attributes_param, check_operator, format_when
 
-__all__ = ["ResolvedCall", "resolve", "check_query", "endpoint_templates", "query_enum",
-           "is_date_param", "UNCHECKED_HINT"]
+__all__ = ["UNCHECKED_HINT", "ResolvedCall", "check_query", "endpoint_templates",
+           "is_date_param", "query_enum", "resolve"]
 
 #: How to send a parameter the bundled surface does not know (said in every error).
 UNCHECKED_HINT = ("a parameter newer than vnkit's copy of the API can be sent as is with "
@@ -231,7 +231,7 @@ def _explain_unknown(method: str, clean: str, version: str, segments: list[str])
 def is_date_param(param) -> bool:
     """Whether a query parameter takes a date (``...Date``, ``...DateTime``, ``date``)."""
     lowered = param.name.lower()
-    return param.type == "string" and (lowered.endswith("date") or lowered.endswith("datetime"))
+    return param.type == "string" and lowered.endswith(("date", "datetime"))
 
 
 @lru_cache(maxsize=1)

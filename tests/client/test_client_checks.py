@@ -16,7 +16,14 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from urllib3.exceptions import NewConnectionError
-from vnkit_client_fakes import ROOT, Dataset, FakeAdapter, FakeApi, customers, sandbox_like
+from vnkit_client_fakes import (
+    ROOT,
+    Dataset,
+    FakeAdapter,
+    FakeApi,
+    customers,
+    sandbox_like,
+)
 
 import vnkit
 from vnkit import FilterError, PayloadError, TransportError, VnkitError

@@ -108,7 +108,7 @@ def test_explorer_shows_the_request_url_and_fetches(sandbox, client):
     assert explorer.code.value == explorer.python_call() == (
         "client.fetch('customer', status='Active', "
         "lastModifiedDateTime=('>=', '2020-03-01'))")
-    again = eval(explorer.code.value, {"client": client})  # noqa: S307 - our own text
+    again = eval(explorer.code.value, {"client": client})  # our own text
     assert sorted(again["number"]) == sorted(expected["number"])
 
 

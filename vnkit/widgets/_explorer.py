@@ -241,11 +241,12 @@ class Explorer(_Panel):
                     box = w.Text(description=p.name, placeholder=hint, style=_STYLE,
                                  layout=_WIDE)
                 row = box
-            if p.name in old and isinstance(old[p.name], type(box.value)):
-                try:
-                    box.value = old[p.name]
-                except Exception:  # noqa: BLE001 - a value the new input does not take
-                    pass
+            # A value typed for the endpoint before stays when the new one has the
+            # parameter too (and its input takes the value: a drop-down may not).
+            if p.name in old and isinstance(old[p.name], type(box.value)) and (
+                    not isinstance(box, w.Dropdown) or old[p.name] in
+                    [v for _, v in box.options]):
+                box.value = old[p.name]
             self.params[p.name] = box
             rows.append(row)
         for box in [*self.params.values(), *self.path_fields.values()]:
