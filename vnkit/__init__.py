@@ -26,6 +26,7 @@ from ._exceptions import (
     IncompleteResultError,
     IncompleteResultWarning,
     NotFoundError,
+    PayloadError,
     RateLimitError,
     ServerError,
     TransportError,
@@ -49,6 +50,9 @@ __all__ = [
     "last_modified",
     "created",
     "attributes",
+    # the API's surface, offline
+    "endpoints",
+    "describe",
     # user sign-in and tokens
     "SignIn",
     "MemoryTokenStore",
@@ -70,6 +74,7 @@ __all__ = [
     "VnkitError",
     "ConfigurationError",
     "FilterError",
+    "PayloadError",
     "AuthError",
     "ApiError",
     "BadRequestError",
@@ -85,6 +90,34 @@ __all__ = [
 ]
 
 _LAZY_SUBMODULES = ("sandbox", "widgets")
+
+
+def endpoints(search: str | None = None, *, method: str | None = None):
+    """Every operation of the API as a DataFrame (offline); see ``vnkit._describe``."""
+    from ._describe import endpoints as _endpoints
+
+    return _endpoints(search, method=method)
+
+
+def describe(endpoint: str, method: str | None = None, *, version: str = "v1"):
+    """One endpoint's parameters and fields as a DataFrame (offline, no sign-in needed).
+
+    Rows by ``part``: ``path`` and ``query`` parameters (type, allowed values),
+    ``returns`` (fields of the answer) and ``takes`` (fields of the body, ``wrapped``
+    as ``{"value": ...}`` or not, as ``vnkit.payload`` builds it).
+
+    >>> vnkit.describe("customer").query("part == 'query'")   # doctest: +SKIP
+    """
+    from ._describe import describe as _describe
+
+    return _describe(endpoint, method, version=version)
+
+
+def load_ipython_extension(ipython) -> None:
+    """``%load_ext vnkit``: the ``%vn`` and ``%%vn`` magics (see ``vnkit._magic``)."""
+    from ._magic import load_ipython_extension as _load
+
+    _load(ipython)
 
 
 def __getattr__(name: str):

@@ -2,7 +2,7 @@
 
 ``vnkit sandbox`` serves the local emulator of the Visma.net ERP API and prints the demo
 credentials: the one place the demo client secret is shown, because signing in from a
-browser or from Postman needs it.
+browser or from Postman needs it; and the demo users to sign in as on its sign-in page.
 """
 
 from __future__ import annotations
@@ -46,6 +46,16 @@ def _settings_from(args: argparse.Namespace):
     return Settings.from_json(json.dumps(values))
 
 
+def _demo_users() -> list[dict]:
+    """The sandbox's demo users, or none for a vnkit without its sign-in pages."""
+    try:
+        from vnkit.sandbox import demo_users
+
+        return demo_users()
+    except (ImportError, AttributeError):
+        return []
+
+
 def print_banner(ready: dict, out=None) -> None:
     """The human-readable start message: URL, endpoints and the demo credentials."""
     out = out or sys.stdout
@@ -67,6 +77,18 @@ def print_banner(ready: dict, out=None) -> None:
     print("  scope          vismanet_erp_service_api:read (also :create :update :delete)",
           file=out)
     print("", file=out)
+    users = _demo_users()
+    if users:
+        # The interactive (and legacy) sign-in pages ask for a person: say who.
+        print("DEMO users for the sign-in page of the interactive and legacy flows "
+              "(sandbox only):", file=out)
+        width = max(len(u["email"]) for u in users)
+        for u in users:
+            note = {"all": "API User in every company", "first": "API User in the first "
+                    "company only", "none": "no API User role: shows the refusal"}.get(
+                        u["api_user"], u["api_user"])
+            print(f"  {u['email'].ljust(width)}  password {u['password']}  ({note})", file=out)
+        print("", file=out)
     for i, row in enumerate(rows):
         print(("  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths))).rstrip(),
               file=out)

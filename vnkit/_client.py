@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -21,6 +21,8 @@ from requests.adapters import BaseAdapter
 
 from . import _endpoints
 from ._auth import ClientCredentialsAuth, TokenStore
+from ._budget import RateBudget
+from ._cache import HttpCache
 from ._config import Environment, ServiceCredentials, company_from_env, normalise_scopes
 from ._exceptions import (
     ConfigurationError,
@@ -30,8 +32,6 @@ from ._exceptions import (
     error_class_for,
 )
 from ._filters import encode_params
-from ._budget import RateBudget
-from ._cache import HttpCache
 from ._paging import Pager, collect_stable, cyclic_gc_paused
 from ._retry import VnkitRetry, default_adapter
 
@@ -115,8 +115,33 @@ def _parameter_hint(message: str, query: list[tuple[str, str]]) -> str | None:
     return None
 
 
+def _not_found_hint(method: str, url: str) -> str:
+    """A 404's hint, about what was asked for: a record by its key, or an endpoint."""
+    from ._surface import surface
+
+    path = urlsplit(url or "").path
+    for version in ("v1", "v2"):
+        if f"/{version}/" in path:
+            below = path.rsplit(f"/{version}/", 1)[-1]
+            hit = surface().match(method or "GET", f"/{version}/{below}")
+            break
+    else:
+        hit = None
+    if hit is None:
+        return ("the API has no such endpoint: check its name (vnkit.endpoints() lists them "
+                "all) and the version")
+    _, values = hit
+    if values:
+        keys = ", ".join(f"{name}={value!r}" for name, value in values.items())
+        return (f"no record has this key ({keys}) in the company signed in to: check the "
+                "key and client.company; vnkit sends keys with / ? # % & + as "
+                "b64(<base64url>), so write them as they are")
+    return ("the endpoint exists, but the API answered 404 for it: check the company "
+            "(client.company) and that the company uses this module")
+
+
 def _hint(status: int, code: str | None, message: str | None,
-          query: list[tuple[str, str]]) -> str | None:
+          query: list[tuple[str, str]], method: str = "GET", url: str = "") -> str | None:
     if code == "12002":
         return ("choose a company: client.use_company(company_id); list the companies "
                 "this token can reach with client.companies()")
@@ -134,9 +159,7 @@ def _hint(status: int, code: str | None, message: str | None,
                 "connect with scopes='all' or e.g. scopes=('read', 'create'), and make sure "
                 "the application has those scopes in the Developer Portal")
     if status == 404:
-        return ("check the endpoint name and the key in the path; a key with URL-reserved "
-                "characters (/ ? # % & +) must be written b64(<base64url of the key>), e.g. "
-                "inventory/b64(Oi8_I1tdQCYqKzs)")
+        return _not_found_hint(method, url)
     if status == 412:
         return "the record changed since it was read (ETag): read it again and retry"
     if status >= 500:
@@ -160,15 +183,62 @@ def _retry_after(response: requests.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _never_sent(exc: Exception) -> bool:
+    """Whether the request surely never reached the server (no connection was made)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    from urllib3.exceptions import NewConnectionError
+
+    return isinstance(reason, NewConnectionError) or isinstance(exc.args[0] if exc.args
+                                                                else None, NewConnectionError)
+
+
+def _transport_hint(method: str, url: str, exc: Exception) -> tuple[str, str]:
+    """``(what happened, hint)`` for a request that got no answer."""
+    local = urlsplit(url).hostname in _LOOPBACK
+    where = ("check that the sandbox still runs (sandbox.url answers; vnkit.sandbox.start() "
+             "starts it again)" if local else
+             "check the network and the API URL (client.environment.api_url)")
+    if method in ("POST", "PUT", "DELETE", "PATCH") and not _never_sent(exc):
+        # The request may have been carried out before the answer was lost: a blind
+        # repeat of a create makes a second record.
+        change = {"POST": "the create (or action)", "PUT": "the update",
+                  "DELETE": "the delete", "PATCH": "the change"}[method]
+        return (f"{change} may have been carried out: the answer was lost",
+                "before sending it again, look for the record: read it by its key "
+                "(client.get('<resource>/<key>')) or list the resource filtered on the "
+                "externalReference (or customerRefNumber) you gave it, or on "
+                "lastModifiedDateTime; retry only if it is not there. Then " + where)
+    return "nothing was received", where
+
+
+def _about_this_host(error: TransportError, url: str) -> TransportError:
+    """``error`` with a hint that names a sandbox only when ``url`` is one (loopback)."""
+    if urlsplit(url).hostname not in _LOOPBACK and "sandbox" in (error.hint or ""):
+        error.hint = ("check the network and the sign-in URL "
+                      "(client.environment.connect_url)")
+    return error
+
+
 @contextlib.contextmanager
 def _transport_errors(method: str, url: str) -> Iterator[None]:
-    """Turn requests' connection failures into ``TransportError`` (after urllib3's retries)."""
+    """Turn requests' connection failures into ``TransportError`` (after urllib3's retries).
+
+    The hint is about this request: a write whose answer was lost may have been carried
+    out (so: check before retrying), and only a loopback URL is a sandbox.
+    """
     try:
         yield
+    except TransportError as exc:  # the sign-in service, reached while signing a request
+        raise _about_this_host(exc, url) from None
     except (requests.ConnectionError, requests.Timeout) as exc:
-        raise TransportError(f"no answer to {method} {url}: {type(exc).__name__}",
-                             hint="check the network and the API URL, or that the sandbox "
-                                  "is still running") from None
+        what, hint = _transport_hint(method, url, exc)
+        raise TransportError(f"no answer to {method} {_strip_query(url)} "
+                             f"({type(exc).__name__}): {what}", hint=hint) from None
 
 
 def raise_for_answer(response: requests.Response) -> None:
@@ -181,7 +251,8 @@ def raise_for_answer(response: requests.Response) -> None:
     url = request.url if request is not None and request.url else response.url
     query = parse_qsl(urlsplit(url or "").query, keep_blank_values=True)
     cls = error_class_for(status)
-    hint = _hint(status, code, message, query)
+    hint = _hint(status, code, message, query, request.method if request else "GET",
+                 url or "")
     if cls is RateLimitError:
         wait = _retry_after(response)
         reset = response.headers.get("X-RateLimit-Reset")
@@ -319,7 +390,10 @@ class Client:
         """Get a token now (``connect`` does this), so bad credentials fail here."""
         token = getattr(self.session.auth, "token", None)
         if callable(token):
-            token()
+            try:
+                token()
+            except TransportError as exc:
+                raise _about_this_host(exc, self.environment.connect_url) from None
         return self
 
     # -- companies -----------------------------------------------------------------------
@@ -469,14 +543,45 @@ class Client:
 
         return BackgroundJobs(self)
 
-    def get(self, path: str, *, version: str = "v1", **params: Any) -> Any:
-        """``GET`` ``path`` with ``params`` sent as given; returns the parsed JSON.
+    def get(self, path: str, *, version: str = "v1",
+            unchecked: Mapping[str, Any] | None = None, **params: Any) -> Any:
+        """``GET`` ``path`` with ``params``; returns the parsed JSON.
 
-        No paging and no client-side checks of string values: use it to see exactly
-        what the API answers. For whole lists use :meth:`fetch`.
+        No paging: use it to see exactly what the API answers (for whole lists use
+        :meth:`fetch`). The endpoint and the parameter names and types are checked
+        against the API's surface first (an unknown name raises ``FilterError``, since
+        the API would ignore it); strings of dates and operators are sent as written.
+        ``unchecked`` parameters are sent as given, for ones newer than vnkit's copy of
+        the API; :meth:`request` sends anything at all.
         """
-        response = self.request("GET", path, params=params, version=version)
+        url, query = self._checked_call(path, version, params, unchecked, listing=False,
+                                        strict=False)
+        response = self.request("GET", url, params=query, version=version)
         return response.json() if response.content else None
+
+    def _checked_call(self, endpoint: Any, version: str, params: Mapping[str, Any],
+                      unchecked: Mapping[str, Any] | None, *, listing: bool,
+                      strict: bool) -> tuple[str, dict[str, Any]]:
+        """``(URL, encoded query)`` of a read, checked against the surface (``_params``)."""
+        from ._params import check_query, resolve
+
+        call, used = resolve("GET", endpoint, version, values=params, listing=listing)
+        rest = {k: v for k, v in params.items() if k not in used}
+        if call.operation is None:  # an absolute URL outside the API: as given
+            query = encode_params(rest, strict=strict)
+            url = call.path
+        else:
+            query = check_query(call.operation, rest, strict=strict, endpoint=call.path)
+            url = self.environment.endpoint_url(call.path, call.version)
+        if unchecked is not None:
+            if not isinstance(unchecked, Mapping):
+                raise FilterError("unchecked", f"a {type(unchecked).__name__} is not a "
+                                  "mapping", hint="pass unchecked={'name': value}")
+            for name, value in encode_params(unchecked, strict=False).items():
+                if any(name.lower() == k.lower() for k in query):
+                    raise FilterError(name, "is given twice (checked and unchecked)")
+                query[name] = value
+        return url, query
 
     # -- writes (vnkit._writes) ----------------------------------------------------------
     def create(self, resource: str, values: Mapping[str, Any], *,
@@ -506,20 +611,34 @@ class Client:
 
     # -- paged reads ---------------------------------------------------------------------
     def pages(self, endpoint: str, *, version: str = "v1", progress: bool | None = None,
-              **filters: Any) -> Pager:
+              unchecked: Mapping[str, Any] | None = None, **filters: Any) -> Pager:
         """A lazy iterator over the pages of a list endpoint.
 
-        Filters are checked and encoded now, before any request; nothing is requested
-        until iteration starts. ``pageSize`` may be given (it is kept constant; default:
-        the endpoint's maximum); ``pageNumber`` may not.
+        The endpoint and the filters are checked against the API's surface and encoded
+        now, before any request (an unknown parameter name raises ``FilterError``: the
+        API would ignore it and return everything); nothing is requested until iteration
+        starts. ``pageSize`` may be given (it is kept constant; default: the endpoint's
+        maximum); ``pageNumber`` may not. ``{name}`` path parameters may be given as
+        keywords: ``pages("customer/{customerCd}/contact", customerCd="10001")``.
+
+        Parameters
+        ----------
+        unchecked : mapping, optional
+            Parameters sent exactly as given, without checks: for a parameter newer
+            than vnkit's copy of the API.
 
         Returns
         -------
         Pager
             Yields ``Page(number, records, total_count, max_page_size)`` in page order.
         """
-        url, path = self._resolve(endpoint, version)
-        params = encode_params(filters, strict=True)
+        url, params = self._checked_call(endpoint, version, filters, unchecked,
+                                         listing=True, strict=True)
+        path = url  # below the version root, for the endpoint's key and in messages
+        for v in ("v1", "v2"):
+            if f"/{v}/" in url:
+                path = url.rsplit(f"/{v}/", 1)[-1]
+                break
         page_size = None
         for name in list(params):
             if name.lower() == "pagenumber":
@@ -528,9 +647,13 @@ class Client:
                                        "for a single page")
             if name.lower() == "pagesize":
                 value = params.pop(name)
-                if isinstance(value, bool) or not str(value).isdigit() or int(value) < 1:
-                    raise FilterError(name, f"{value!r} is not a positive whole number")
-                page_size = int(value)
+                text = str(value) if isinstance(value, int | str) and \
+                    not isinstance(value, bool) else ""
+                if not text.isascii() or not text.strip().isdigit() or int(text) < 1:
+                    raise FilterError(name, f"{value!r} is not a positive whole number",
+                                      hint="e.g. pageSize=100 (or leave it out: the "
+                                           "endpoint's maximum)")
+                page_size = int(text)
         headers = {"ipp-company-id": self.session.headers.get("ipp-company-id")}
 
         def fetch_page(query: dict[str, Any]) -> Any:
@@ -551,7 +674,8 @@ class Client:
         return pager
 
     def records(self, endpoint: str, *, on_incomplete: str = "raise", version: str = "v1",
-                progress: bool | None = None, **filters: Any) -> list[dict[str, Any]]:
+                progress: bool | None = None, unchecked: Mapping[str, Any] | None = None,
+                **filters: Any) -> list[dict[str, Any]]:
         """Every record of a list endpoint, as the API returns them, de-duplicated.
 
         Parameters
@@ -575,10 +699,27 @@ class Client:
             ``totalCount`` changed mid-run), the run is first read again, up to three
             passes, until one holds still.
         """
-        self.pages(endpoint, version=version, progress=progress, **filters)  # check now
+        self.pages(endpoint, version=version, progress=progress, unchecked=unchecked,
+                   **filters)  # check now
         return collect_stable(
-            lambda: self.pages(endpoint, version=version, progress=progress, **filters),
+            lambda: self.pages(endpoint, version=version, progress=progress,
+                               unchecked=unchecked, **filters),
             on_incomplete=on_incomplete)
+
+    # -- the API's surface (offline; logic in _describe) ---------------------------------
+    def describe(self, endpoint: str, method: str | None = None, *,
+                 version: str = "v1") -> pd.DataFrame:
+        """The parameters and fields of one endpoint, as ``vnkit.describe`` (no request)."""
+        from ._describe import describe
+
+        return describe(endpoint, method, version=version)
+
+    def endpoints(self, search: str | None = None, *, method: str | None = None
+                  ) -> pd.DataFrame:
+        """Every operation of the API, as ``vnkit.endpoints`` (no request)."""
+        from ._describe import endpoints
+
+        return endpoints(search, method=method)
 
     # -- HTTP cache (logic in _cache) -----------------------------------------------------
     @property
@@ -613,12 +754,16 @@ class Client:
 
     def fetch(self, endpoint: str, *, on_incomplete: str = "raise", parse_dates: bool = True,
               version: str = "v1", progress: bool | None = None,
+              unchecked: Mapping[str, Any] | None = None,
+              on_page: Callable[[Any, Pager], None] | None = None,
               **filters: Any) -> pd.DataFrame:
         """Every record of a list endpoint as a DataFrame.
 
         Paging is handled (see ``Client.pages``); nested objects become dotted columns,
         lists stay list cells, date-time columns are parsed, ``metadata`` is dropped.
-        Parameters as in :meth:`records`, plus ``parse_dates``.
+        Parameters as in :meth:`records`, plus ``parse_dates`` and ``on_page``: called
+        with ``(page, pager)`` as each page is handed out (the Explorer's progress bar;
+        ``pager.total_count`` and ``pager.page_size`` tell how many pages to expect).
 
         While the pages come in, Python's cyclic garbage collector is paused (and put
         back as it was when the last run in the process ends): decoded pages are many
@@ -632,7 +777,8 @@ class Client:
         """
         from ._frames import combine, normalise
 
-        self.pages(endpoint, version=version, progress=progress, **filters)  # check now
+        self.pages(endpoint, version=version, progress=progress, unchecked=unchecked,
+                   **filters)  # check now
         # Each page is flattened on a thread of its own as it is handed out, while later
         # pages are still on the wire; its records are freed as soon as that is done.
         # The pages of the pass that is finally accepted are put together below.
@@ -640,11 +786,16 @@ class Client:
         flattener = ThreadPoolExecutor(1, thread_name_prefix="vnkit-frame")
 
         def make_pager() -> Pager:
-            pager = self.pages(endpoint, version=version, progress=progress, **filters)
+            pager = self.pages(endpoint, version=version, progress=progress,
+                               unchecked=unchecked, **filters)
             frames: list[Future[pd.DataFrame]] = []
             passes.append(frames)
-            pager.on_page = lambda page: frames.append(flattener.submit(normalise,
-                                                                        page.records))
+            def handed_out(page: Any) -> None:
+                frames.append(flattener.submit(normalise, page.records))
+                if on_page is not None:
+                    on_page(page, pager)
+
+            pager.on_page = handed_out
             return pager
 
         # The collector stays off until the decoded records are gone (see
@@ -717,6 +868,25 @@ class Client:
         from ._attachments import update_attachment
 
         update_attachment(self, attachment_id, send_to_autoinvoice=send_to_autoinvoice)
+
+
+# -- the latest client, for the %vn magic ---------------------------------------------------
+_latest: Any = None  # a weak reference: remembering a client must not keep it open
+
+
+def remember(client: Client) -> Client:
+    """Make ``client`` the one the ``%vn`` magic uses (``connect`` and the login widget
+    call this for each client they sign in)."""
+    import weakref
+
+    global _latest
+    _latest = weakref.ref(client)
+    return client
+
+
+def latest_client() -> Client | None:
+    """The client ``connect`` or a login widget signed in last (None if none, or gone)."""
+    return _latest() if _latest is not None else None
 
 
 # -- connect --------------------------------------------------------------------------------
@@ -864,4 +1034,4 @@ def connect(target: Any = None, *, company: int | str | None = None,
     except BaseException:
         client.close()
         raise
-    return client
+    return remember(client)

@@ -5,6 +5,7 @@
     VnkitError
     ├── ConfigurationError (also ValueError)   bad settings or credentials, before any request
     ├── FilterError (also ValueError)          a filter or query value the API would refuse
+    ├── PayloadError (also TypeError, ValueError) a request-body value that cannot be sent
     ├── AuthError                              the sign-in service refused to issue a token
     ├── TransportError                         the API or the sign-in service could not be reached
     ├── ApiError                               the API answered with an error status
@@ -59,6 +60,23 @@ class FilterError(VnkitError, ValueError):
     def __init__(self, parameter: str, message: str, *, hint: str | None = None):
         super().__init__(f"{parameter}: {message}", hint=hint)
         self.parameter = parameter
+
+
+class PayloadError(VnkitError, TypeError, ValueError):
+    """A request-body value that cannot be sent (``payload``, ``line``, ``action``).
+
+    Also a ``TypeError`` and a ``ValueError``, which is what vnkit raised for these
+    before it had a class of its own.
+
+    Attributes
+    ----------
+    field : str
+        Where in the body (``mainAddress.city``, ``invoiceLines[0].quantity``).
+    """
+
+    def __init__(self, field: str, message: str, *, hint: str | None = None):
+        super().__init__(f"{field}: {message}" if field else message, hint=hint)
+        self.field = field
 
 
 class AuthError(VnkitError):

@@ -32,6 +32,18 @@ _WHEN = re.compile(
 _TZ_SUFFIX = re.compile(r"(?:Z|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 
 
+#: The first year the API can compare: its database stores SQL Server ``datetime``
+#: values, which begin on 1753-01-01.
+MIN_YEAR = 1753
+
+
+def _check_year(year: Any, when: Any, parameter: str) -> None:
+    if not isinstance(year, int) or year < MIN_YEAR:
+        raise FilterError(parameter, f"{when!r} is before {MIN_YEAR}",
+                          hint=f"the API compares dates from {MIN_YEAR}-01-01 on; for "
+                               "'everything', leave the filter out")
+
+
 def format_when(when: Any, parameter: str = "lastModifiedDateTime") -> str:
     """Format a filter date the way the API accepts it.
 
@@ -54,10 +66,19 @@ def format_when(when: Any, parameter: str = "lastModifiedDateTime") -> str:
         if when.tzinfo is not None and when.utcoffset() is not None:
             raise FilterError(parameter, f"time-zone-aware datetime {when!r}", hint=_TZ_HINT)
         try:
-            return when.strftime("%Y-%m-%d %H:%M:%S.") + f"{when.microsecond // 1000:03d}"
-        except ValueError as exc:  # pandas NaT is a datetime but cannot be formatted
+            year = when.year
+        except (ValueError, TypeError, AttributeError):
+            year = None
+        if isinstance(year, int):
+            _check_year(year, when, parameter)
+        try:
+            # Not strftime: it writes year 999 as '999', which the API cannot read.
+            return (f"{when.year:04d}-{when.month:02d}-{when.day:02d} {when.hour:02d}:"
+                    f"{when.minute:02d}:{when.second:02d}.{when.microsecond // 1000:03d}")
+        except (ValueError, TypeError) as exc:  # pandas NaT is a datetime without fields
             raise FilterError(parameter, f"{when!r} is not a date", hint=_FORMATS_HINT) from exc
     if isinstance(when, date):
+        _check_year(when.year, when, parameter)
         return when.isoformat()
     if isinstance(when, str):
         text = when.strip()
@@ -74,6 +95,7 @@ def format_when(when: Any, parameter: str = "lastModifiedDateTime") -> str:
         except ValueError:
             raise FilterError(parameter, f"{when!r} is not a real date or time",
                               hint=_FORMATS_HINT) from None
+        _check_year(int(m.group("date")[:4]), when, parameter)
         out = m.group("date")
         if m.group("time"):
             out += " " + m.group("time")
@@ -224,17 +246,45 @@ def attributes(mapping: Mapping[str, Any] | None = None, **values: Any) -> str:
     return json.dumps(out, separators=(",", ":"), ensure_ascii=False)
 
 
+def parse_attribute_text(text: str) -> dict[str, str] | None:
+    """``COLOR=RED, SIZE=L`` (commas or new lines) as a mapping; empty text gives None.
+
+    One rule for every place a person types attributes: ``fetch(attributes="COLOR=RED")``,
+    the Explorer's field and the ``%vn`` magic.
+    """
+    out: dict[str, str] = {}
+    for raw in text.replace("\n", ",").split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise FilterError("attributes", f"{item!r} is not ID=VALUE",
+                              hint='write COLOR=RED, SIZE=L or {"COLOR":"RED"}, or pass a dict')
+        if name.strip() in out:
+            raise FilterError("attributes", f"attribute {name.strip()!r} given twice")
+        out[name.strip()] = value.strip()
+    return out or None
+
+
 def _attributes_param(value: Any) -> str:
     """A user's ``attributes=`` value: a mapping goes through :func:`attributes`; a
-    string must already be a JSON object of strings and is sent as written."""
+    string is either a JSON object of strings (sent as written) or ``ID=VALUE`` pairs
+    separated by commas (``COLOR=RED, SIZE=L``), which go through :func:`attributes`."""
     if isinstance(value, Mapping):
         return attributes(value)
     if isinstance(value, str):
+        if not value.strip().startswith("{"):
+            pairs = parse_attribute_text(value)
+            if pairs is None:
+                raise FilterError("attributes", "is empty",
+                                  hint="leave it out to not filter on attributes")
+            return attributes(pairs)
         try:
             parsed = json.loads(value)
         except ValueError:
             raise FilterError("attributes", f"{value!r} is not JSON",
-                              hint='write {"ID":"VALUE"} or pass a dict') from None
+                              hint='write {"ID":"VALUE"}, ID=VALUE or pass a dict') from None
         if (not isinstance(parsed, dict) or not parsed
                 or not all(isinstance(k, str) and k.strip() and isinstance(v, str)
                            for k, v in parsed.items())):
@@ -242,7 +292,7 @@ def _attributes_param(value: Any) -> str:
                               hint='write {"ID":"VALUE"} or pass a dict to vnkit.attributes')
         return value
     raise FilterError("attributes", f"unsupported {type(value).__name__}",
-                      hint="pass a dict such as {'COLOR': 'RED'}")
+                      hint="pass a dict such as {'COLOR': 'RED'}, or 'COLOR=RED'")
 
 
 # -- all query parameters of a list call -------------------------------------------------
@@ -290,6 +340,10 @@ def encode_params(params: Mapping[str, Any], *, strict: bool = True) -> dict[str
             out[name] = format_when(value, name)
         elif lname.endswith("datetime") and isinstance(value, str):
             out[name] = format_when(value, name) if strict else value
+        elif lname.endswith("datetime"):
+            # A list, number or bool would be sent as text the API cannot compare.
+            raise FilterError(name, f"a {type(value).__name__} ({value!r:.60}) is not a date",
+                              hint=_FORMATS_HINT + ", or an (operator, date) pair")
         elif isinstance(value, bool):
             out[name] = "true" if value else "false"
         elif isinstance(value, list | set | frozenset | tuple):

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
+import numbers
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
-from ._exceptions import ApiError, FilterError
+from ._exceptions import ApiError, FilterError, PayloadError
 from ._payload import payload
 
 # Resources created with POST v2 (facts 1.3); everything else is read and written on v1.
@@ -24,15 +26,26 @@ V2_CREATE = frozenset({"customerinvoice", "customercreditnote", "customerdebitno
 _RESERVED = set("/?#%&+\\*:\"<> ")
 
 
-def key_segment(key: Any) -> str:
+def key_segment(key: Any, parameter: str = "key") -> str:
     """A key as a URL path segment: ``b64(<base64url>)`` when it has reserved characters.
 
     The API decodes ``b64(...)`` keys since 8.19 (facts 1.1); percent-encoding a ``/``
     is not reliable behind every proxy, so vnkit always uses the b64 form for those.
+
+    Raises
+    ------
+    FilterError
+        For None, an empty text, or anything but text or a whole number (a bool, a
+        float such as 1.7, a list ...): ``str()`` of those would address another record.
     """
+    if key is None:
+        raise FilterError(parameter, "is None", hint="pass the record's number or key")
+    if isinstance(key, bool) or not isinstance(key, str | numbers.Integral):
+        raise FilterError(parameter, f"a {type(key).__name__} ({key!r}) is not a key",
+                          hint="pass the record's number or key as text (or an int)")
     text = str(key)
     if not text.strip():
-        raise FilterError("key", f"{key!r} is empty", hint="pass the record's number")
+        raise FilterError(parameter, f"{key!r} is empty", hint="pass the record's number")
     if any(ch in _RESERVED for ch in text) or not text.isascii():
         return "b64(" + base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode() + ")"
     return quote(text, safe="")
@@ -61,12 +74,25 @@ def _resource(resource: str) -> str:
     return clean
 
 
+def _json_ready(body: Any, label: str) -> None:
+    """Raise ``PayloadError`` now if ``body`` cannot be sent as JSON (requests would raise
+    a bare TypeError half-way through the call)."""
+    try:
+        json.dumps(body, allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise PayloadError("body", f"{label} cannot be sent as JSON ({exc})",
+                           hint="pass a dict of plain values (text, numbers, bools, lists, "
+                                "dicts), e.g. {'type': 'Invoice'}") from None
+
+
 def _body(resource: str, values: Any) -> dict:
     if not isinstance(values, Mapping):
         raise FilterError("body", f"a {type(values).__name__} is not a request body",
                           hint="pass a dict of field names to values, e.g. "
                                "{'name': 'Acme AS'}")
-    return payload(resource, values)
+    body = payload(resource, values)
+    _json_ready(body, "the body")
+    return body
 
 
 def create(client, resource: str, values: Mapping[str, Any], *,
@@ -138,7 +164,9 @@ def action(client, resource: str, key: Any, name: str, body: Any = None) -> dict
     if not isinstance(name, str) or not name.strip() or "/" in name:
         raise FilterError("action", f"{name!r} is not an action name",
                           hint="e.g. 'release'")
-    response = client.request("POST", f"{resource_name}/{key_segment(key)}/action/"
-                              f"{name.strip()}", json={} if body is None else body,
-                              version="v1")
+    segment = key_segment(key)
+    body = {} if body is None else body
+    _json_ready(body, "the action body")
+    response = client.request("POST", f"{resource_name}/{segment}/action/{name.strip()}",
+                              json=body, version="v1")
     return response.json() if response.content else {}

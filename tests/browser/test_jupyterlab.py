@@ -117,13 +117,12 @@ def reveal_all(page) -> None:
 
 @pytest.fixture
 def notebook_copy(lab):
-    """The notebook without its last cell (``sandbox.stop()``): the widgets need the
-    sandbox running after "run all"; the server stops the kernel, and so the sandbox,
-    at the end of the session."""
+    """A copy of the notebook as it is: "Run All" must leave its widgets working, so no
+    cell may stop the sandbox (the server stops the kernel, and so the sandbox, at the
+    end of the session)."""
     path = lab.root / NOTEBOOK
     nb = nbformat.read(ROOT / "notebooks" / NOTEBOOK, as_version=4)
-    assert nb.cells[-1].source.strip() == "sandbox.stop()"
-    nb.cells = nb.cells[:-1]
+    assert not any(c.cell_type == "code" and "sandbox.stop()" in c.source for c in nb.cells)
     nbformat.write(nb, path)
     return NOTEBOOK
 
@@ -184,13 +183,32 @@ def test_widgets_render_and_work_in_jupyterlab(page, lab, notebook_copy):
     screenshot(page, "jupyterlab-explorer-table.png")
     assert "Active" in table.inner_text()
 
-    # A filter the API would refuse is explained before any request.
-    explorer.locator(".widget-dropdown select").first.select_option("lastModifiedDateTime")
-    date_box = explorer.locator("input[placeholder^='2020-03-01']")
+    # The page bar is full and the Python box holds the call that gives the same frame.
+    progress = explorer.locator(".vnkit-explorer-progress")
+    assert progress.count() == 1
+    code = explorer.locator(".vnkit-explorer-code textarea")
+    assert code.input_value() == "client.fetch('customer', status='Active')"
+
+    # A filter the API would refuse is explained before any request: the date of
+    # lastModifiedDateTime has its own input, next to its condition.
+    date_row = explorer.locator(".vnkit-date-param", has_text="lastModifiedDateTime").first
+    date_box = date_row.locator("input")
     date_box.fill("2020-13-01")
     date_box.press("Enter")
     explorer.locator(".vnkit-request-url",
                      has_text="is not a real date or time").wait_for()
+    date_box.fill("")
+    date_box.press("Enter")
+
+    # Every GET of the API can be found by typing part of its name or area.
+    find = explorer.locator(".vnkit-explorer-search input")
+    find.fill("invoice")
+    find.press("Enter")
+    matches = explorer.locator(".vnkit-explorer-matches select")
+    matches.locator("option", has_text="supplierInvoice").first.wait_for(state="attached")
+    labels = matches.locator("option").all_inner_texts()
+    assert labels and all("invoice" in label.lower() for label in labels)
+    assert any(label.startswith("customerinvoice") for label in labels)
 
     # The budget meter moved with the explorer's calls.
     budget = widget(page, "vnkit-rate-budget")
@@ -218,6 +236,8 @@ def _start_user_sign_in(page, lab, notebook_copy, tab: str, panel: str):
     login = widget(page, "vnkit-login")
     login.locator(".lm-TabBar-tab", has_text=tab).click()
     box = login.locator(panel)
+    # The tab says who to sign in as on the sandbox's page.
+    assert ANNA[0] in box.inner_text() and ANNA[1] in box.inner_text()
     box.locator(".vnkit-start-signin").click()
     link = box.locator("a.vnkit-open-signin")
     link.wait_for()

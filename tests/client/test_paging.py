@@ -262,8 +262,13 @@ def test_v2_paths(api):
     api.datasets["customer"] = Dataset(customers(3))
     with vnkit.connect(sandbox_like(), adapter=api.adapter, progress=False) as client:
         with pytest.raises(vnkit.NotFoundError):
+            client.fetch("v2/salesorder")
+        assert api.calls[-1].path == "/v2/salesorder"
+        # The API has no v2 customer list: said before any request, with the way out.
+        sent = len(api.calls)
+        with pytest.raises(vnkit.FilterError, match="v1 endpoint") as caught:
             client.fetch("v2/customer")
-    assert api.calls[-1].path == "/v2/customer"
+        assert "version='v1'" in caught.value.hint and len(api.calls) == sent
 
 
 def test_fake_api_self_check():

@@ -61,6 +61,16 @@ def test_typed_secret_is_used_then_cleared(sandbox):
     assert login.status.text.startswith("AuthError: ")
     assert "HINT:" in login.status.text
     assert login.current_client is None
+    # A FAILED attempt clears the typed secret too, and nothing synced keeps it.
+    assert login.client_secret.value == ""
+    assert not any("not-the-secret-42" in v for v in all_widget_values(login))
+    assert login._attempt_secrets == []
+    assert "cleared from this form after every sign-in attempt" in login.secret_note.value
+    # Called directly (not by the button), a failing attempt clears it as well.
+    login.client_secret.value = "typed-again-43"
+    with pytest.raises(vnkit.AuthError):
+        login.sign_in()
+    assert login.client_secret.value == "" and login._attempt_secrets == []
     # The right secret typed by hand works, and is not left in the widget.
     login.client_secret.value = sandbox.credentials.client_secret
     login.sign_in_button.click()
@@ -115,11 +125,33 @@ def test_legacy_token_tab(sandbox):
     login.legacy_button.click()
     assert login.status.kind == "error" and "UnauthorizedError" in login.status.text
     assert "garbage" not in login.status.text
+    assert login.legacy_token.value == ""  # a refused token is not kept either
+    login.legacy_token.value = "garbage-2"
+    with pytest.raises(vnkit.UnauthorizedError):
+        login.use_token()
+    assert login.legacy_token.value == ""
 
 
 def test_interactive_tab_exists(sandbox):
     login = LoginWidget(sandbox)
     assert login.tabs.titles == ("Service API", "Interactive API", "Legacy token")
+    # With a sandbox, the tab says who to sign in as (its demo users); not elsewhere.
+    users = vnkit.sandbox.demo_users()
+    text = " ".join(v for v in all_widget_values(login.interactive))
+    assert all(u["email"] in text and u["password"] in text for u in users)
+    assert "anna.berg@example.com" in text
+    elsewhere = LoginWidget("production")
+    assert "demo" not in " ".join(all_widget_values(elsewhere.interactive)).lower()
+
+
+def test_interactive_tab_clears_a_typed_secret_after_a_failed_start(sandbox):
+    login = LoginWidget(sandbox, progress=False)
+    panel = login.interactive
+    panel.client_id.value = ""
+    panel.client_secret.value = "typed-secret-44"
+    panel.start_button.click()
+    assert panel.status.kind == "error" and panel.client_secret.value == ""
+    assert "typed-secret-44" not in panel.status.text
 
 
 def test_describe_error_redacts_secrets():

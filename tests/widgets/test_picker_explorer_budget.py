@@ -78,12 +78,18 @@ def test_picker_needs_a_client_or_login():
 
 
 # -- Explorer -----------------------------------------------------------------------------------
+def _answers(client) -> list:
+    """Every answer the client receives from now on (to count requests)."""
+    seen: list = []
+    client.session.hooks["response"].append(lambda r, *a, **k: seen.append(r.url))
+    return seen
+
+
 def test_explorer_shows_the_request_url_and_fetches(sandbox, client):
     explorer = Explorer(client)
     explorer.status_filter.value = "Active"
-    explorer.date_field.value = "lastModifiedDateTime"
-    explorer.date_condition.value = ">="
-    explorer.date_value.value = "2020-03-01"
+    explorer.conditions["lastModifiedDateTime"].value = ">="
+    explorer.params["lastModifiedDateTime"].value = "2020-03-01"
     url = explorer.request_url()
     assert url.startswith(f"{sandbox.url}/v1/customer?")
     assert dict(parse_qsl(urlsplit(url).query)) == {
@@ -98,42 +104,113 @@ def test_explorer_shows_the_request_url_and_fetches(sandbox, client):
     assert explorer.status.text.startswith(f"{len(expected)} rows")
     (shown,) = explorer.output.outputs       # the table the browser shows under the button
     assert 'class="dataframe"' in shown["data"]["text/html"]
+    # The Python call shown gives the same DataFrame.
+    assert explorer.code.value == explorer.python_call() == (
+        "client.fetch('customer', status='Active', "
+        "lastModifiedDateTime=('>=', '2020-03-01'))")
+    again = eval(explorer.code.value, {"client": client})  # our own text
+    assert sorted(again["number"]) == sorted(expected["number"])
 
 
-def test_explorer_attributes_and_more_params(client):
+def test_explorer_progress_bar_counts_the_pages(client):
+    explorer = Explorer(client)
+    explorer.extra.value = "pageSize=10"
+    frame = explorer.run()
+    pages = -(-len(frame) // 10)
+    assert pages > 1
+    assert explorer.progress.max == explorer.progress.value == pages
+    assert explorer.progress.bar_style == "success"
+
+
+def test_explorer_attributes_one_rule_with_fetch(client):
     explorer = Explorer(client, endpoint="inventory")
-    explorer.attributes.value = '{"COLOR": "RED"}'
+    explorer.params["attributes"].value = "COLOR=RED"
     explorer.extra.value = "pageSize=50\n"
     query = dict(parse_qsl(urlsplit(explorer.request_url()).query))
-    assert query == {"attributes": '{"COLOR":"RED"}', "pageSize": "50"}
+    assert query == {"attributes": '{"COLOR":"RED"}'}
     frame = explorer.run()
-    assert len(frame) == len(client.fetch("inventory", attributes={"COLOR": "RED"}))
+    # The same text works in fetch (it used to fail there), and means the same.
+    assert len(frame) == len(client.fetch("inventory", attributes="COLOR=RED")) == \
+        len(client.fetch("inventory", attributes={"COLOR": "RED"}))
     assert parse_attributes("COLOR=RED, SIZE = L") == {"COLOR": "RED", "SIZE": "L"}
+    explorer.params["attributes"].value = '{"COLOR": "RED"}'
+    assert dict(parse_qsl(urlsplit(explorer.request_url()).query)) == {
+        "attributes": '{"COLOR": "RED"}'}
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("date_value", "2020-13-01", "lastModifiedDateTime: '2020-13-01' is not a real date"),
-    ("date_value", "", "lastModifiedDateTime: the date is empty"),
-    ("attributes", "{bad json", "attributes: not valid JSON"),
+    ("date", "2020-13-01", "lastModifiedDateTime: '2020-13-01' is not a real date"),
+    ("attributes", "{bad json", "attributes: '{bad json' is not JSON"),
     ("extra", "pageNumber", "More params: 'pageNumber' is not name=value"),
+    ("extra", "stauts=Active", "did you mean `status`?"),
+    ("extra", "expandAddress=yes", "'yes' is not a boolean"),
 ])
 def test_explorer_bad_input_is_explained_without_a_request(client, field, value, message):
     explorer = Explorer(client)
-    explorer.date_field.value = "lastModifiedDateTime"
-    explorer.date_value.value = "2020-03-01"
-    getattr(explorer, field).value = value
+    seen = _answers(client)
+    box = {"date": explorer.params["lastModifiedDateTime"], "extra": explorer.extra,
+           "attributes": explorer.params["attributes"]}[field]
+    if field == "extra" and "expand" in value:
+        value = "expandAccountInformation=yes"
+    box.value = value
     assert message in explorer.url.value.replace("&#x27;", "'")
     explorer.run_button.click()
     assert explorer.status.kind == "error" and message in explorer.status.text
-    assert explorer.frame is None
+    assert explorer.frame is None and seen == []
 
 
-def test_explorer_shows_api_errors_readably(client):
-    explorer = Explorer(client, endpoint="nosuchendpoint")
+def test_explorer_unknown_endpoint_names_close_ones_without_a_request(client):
+    seen = _answers(client)
+    explorer = Explorer(client, endpoint="customers")
     explorer.run_button.click()
     assert explorer.status.kind == "error"
-    assert explorer.status.text.startswith("NotFoundError: ")
-    assert "HINT: check the endpoint name" in explorer.status.text
+    assert explorer.status.text.startswith("FilterError: endpoint: the API has no GET")
+    assert "did you mean `customer`" in explorer.status.text
+    assert seen == []
+
+
+def test_explorer_finds_every_get_endpoint_by_name_or_area(client):
+    from vnkit._surface import surface
+
+    explorer = Explorer(client)
+    templates = {o.path.lower() for o in surface().operations if o.method == "GET"}
+    assert len(explorer.matches.options) == len(templates) == 253
+    explorer.search.value = "invoice"
+    shown = [t for _, t in explorer.matches.options]
+    assert "customerinvoice" in shown and "supplierInvoice" in shown
+    assert all("invoice" in label.lower() for label, _ in explorer.matches.options)
+    explorer.search.value = "VatCategory"   # an area (case ignored)
+    assert explorer.matches.options
+    explorer.matches.value = "vatCategory"
+    assert explorer.endpoint.value == "vatCategory"
+
+
+def test_explorer_typed_inputs_from_the_surface(client):
+    import ipywidgets as w
+
+    explorer = Explorer(client, endpoint="inventory")
+    assert isinstance(explorer.params["expandAttachment"], w.Checkbox)
+    status = explorer.params["status"]
+    assert isinstance(status, w.Dropdown) and "Active" in status.options[1]
+    assert "lastModifiedDateTimeCondition" not in explorer.params   # sits by its date
+    assert set(explorer.conditions) >= {"lastModifiedDateTime", "createdDateTime"}
+    assert "pageNumber" not in explorer.params
+    explorer.params["expandAttachment"].value = True
+    assert "expandAttachment=true" in explorer.request_url()
+    # Path parameters are fields of their own; empty, they are named.
+    explorer.endpoint.value = "customer/{customerCd}/contact"
+    assert list(explorer.path_fields) == ["customerCd"]
+    assert "customerCd: the path parameter is empty" in explorer.url.value
+
+
+def test_explorer_path_parameter_and_single_record(client):
+    number = client.fetch("customer")["number"].iloc[0]
+    explorer = Explorer(client, endpoint="customer/{customerCd}")
+    explorer.path_fields["customerCd"].value = str(number)
+    frame = explorer.run()
+    assert list(frame["number"]) == [number]
+    assert explorer.python_call() == f"client.get('customer/{{customerCd}}', " \
+                                     f"customerCd={str(number)!r})"
 
 
 def test_explorer_without_client(sandbox):

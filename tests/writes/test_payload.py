@@ -106,3 +106,99 @@ def test_bad_values_name_the_field():
     with pytest.raises(ValueError, match="Upsert"):
         line("Upsert")
     assert repr(CLEAR) == "vnkit.CLEAR" and not CLEAR
+
+
+# -- bodies from the surface: every resource the API writes -------------------------------------
+def _plain_value(field, depth=0):
+    """A plain Python value for ``field`` (what a user writes), nested DTOs as dicts."""
+    from vnkit._surface import surface
+
+    s = surface()
+    if field.items_dto == "SegmentUpdateDto":
+        return "00-000"
+    if field.items_dto:
+        return [_plain_object(field.items_dto, depth + 1)] if depth < 2 else []
+    if field.type == "array":
+        return ["a"]
+    if field.dto:
+        return _plain_object(field.dto, depth + 1) if depth < 2 else {}
+    if field.enum:
+        return s.enums[field.enum][0]
+    return {"integer": 7, "number": 1.5, "boolean": True,
+            "date-time": datetime(2024, 5, 6, 7, 8, 9)}.get(field.type, "text")
+
+
+def _plain_object(dto, depth=0):
+    from vnkit._surface import surface
+
+    return {name: _plain_value(f, depth) for name, f in surface().dto(dto).items()}
+
+
+def _assert_shape(body, values, dto, where=""):
+    """Exactly the DTO's wrapped fields are wrapped, nested DTOs and lines recursively."""
+    from vnkit._surface import surface
+
+    fields = surface().dto(dto)
+    assert set(body) == set(values), where
+    for name, value in values.items():
+        f, sent = fields[name], body[name]
+        inner = sent["value"] if f.wrapped else sent
+        if f.wrapped:
+            assert isinstance(sent, dict) and list(sent) == ["value"], f"{where}{name}"
+        else:
+            assert not (isinstance(sent, dict) and list(sent) == ["value"] and f.dto is None
+                        and not f.items_dto), f"{where}{name} must not be wrapped"
+        if f.items_dto == "SegmentUpdateDto":
+            assert inner == [{"segmentId": 1, "segmentValue": "00"},
+                             {"segmentId": 2, "segmentValue": "000"}]
+        elif f.items_dto:
+            assert isinstance(inner, list) and len(inner) == len(value)
+            for i, (item, plain) in enumerate(zip(inner, value)):
+                _assert_shape(item, plain, f.items_dto, f"{where}{name}[{i}].")
+        elif f.dto:
+            _assert_shape(inner, value, f.dto, f"{where}{name}.")
+
+
+def test_every_written_resource_wraps_exactly_what_its_update_dto_wraps():
+    from vnkit._payload import write_dto
+    from vnkit._surface import surface
+
+    covered = set()
+    for op in surface().operations:
+        if op.body not in surface().dtos or op.is_action or op.method not in ("POST", "PUT"):
+            continue
+        resource = op.path.split("/", 2)[2] if op.version == "v1" else op.path.lstrip("/")
+        dto = write_dto(resource)
+        assert dto is not None, op.path
+        values = _plain_object(dto)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # every field is known: no warning
+            body = payload(resource, values)
+        _assert_shape(body, values, dto, f"{op.method} {op.path}: ")
+        assert payload(resource, body, warn=False) == body  # applied twice: the same
+        covered.add(dto)
+    assert len(covered) >= 60
+
+
+def test_known_resources_by_hand_before_are_now_from_the_surface():
+    body = payload("customer", {"name": "Acme", "overrideWithClassValues": True,
+                                "mainAddress": {"addressLine1": "Gate 1"},
+                                "attributeLines": [{"attributeId": "COLOR",
+                                                    "attributeValue": "RED"}]})
+    assert body["overrideWithClassValues"] is True          # a plain flag
+    assert body["mainAddress"] == {"value": {"addressLine1": {"value": "Gate 1"}}}
+    assert body["attributeLines"] == [{"attributeId": {"value": "COLOR"},
+                                       "attributeValue": {"value": "RED"}}]
+    journal = payload("v2/journaltransaction", {"transactionDate": date(2024, 1, 2)})
+    assert journal == {"transactionDate": {"value": "2024-01-02T00:00:00"}}
+
+
+def test_unknown_fields_warn_with_the_closest_names_at_any_depth():
+    with pytest.warns(vnkit.UnknownFieldWarning) as caught:
+        payload("customer", {"nmae": "Acme", "mainAddress": {"addresLine1": "x"},
+                             "directDebitLines": [{"mandatId": "M1"}]})
+    text = str(caught[0].message)
+    assert "'nmae' (did you mean 'name'" in text
+    assert "'mainAddress.addresLine1' (did you mean 'addressLine1'" in text
+    assert "'directDebitLines[0].mandatId' (did you mean 'mandateId'" in text
+    assert "vnkit.describe('customer')" in text

@@ -49,6 +49,24 @@ def demo_client(flow: str) -> tuple[str, str] | None:
     return None
 
 
+def demo_users_note() -> str:
+    """Who to sign in as on the sandbox's sign-in page (HTML), from its demo users."""
+    try:
+        from ..sandbox import demo_users
+
+        users = demo_users()
+    except ImportError:  # a vnkit without the sandbox's sign-in pages
+        return ""
+    roles = {"all": "API User in every demo company", "first": "API User in the first "
+             "company only", "none": "no API User role: shows the refusal"}
+    items = "".join(f"<li><code>{html.escape(u['email'])}</code> / password "
+                    f"<code>{html.escape(u['password'])}</code> "
+                    f"({html.escape(roles.get(u['api_user'], u['api_user']))})</li>"
+                    for u in users)
+    return ("<p class='vnkit-demo-users'>Sandbox: sign in as a demo user (demo values, not "
+            f"real accounts):</p><ul>{items}</ul>")
+
+
 class UserSignInPanel(w.VBox):
     """Start a user sign-in, show its link, and finish it (listener or pasted address).
 
@@ -66,6 +84,7 @@ class UserSignInPanel(w.VBox):
         self._login = login
         self.flow = flow
         self.sign_in_flow: Any = None  # the running vnkit._interactive.SignIn
+        self._typed_secret: str | None = None
         self._lock = threading.Lock()
         sandbox = login._sandbox
         demo = demo_client(flow) if sandbox is not None else None
@@ -93,7 +112,9 @@ class UserSignInPanel(w.VBox):
         self.status = StatusLine("")
         intro = w.HTML(f"<p>A person signs in with their Visma.net account through "
                        f"{_TITLES[flow]} in a new browser tab, and picks the company there."
-                       "</p>")
+                       "</p>" + (demo_users_note() if sandbox is not None else "")
+                       + "<p><small>A typed client secret is cleared from this form after "
+                       "every attempt, successful or not.</small></p>")
         self.children = [intro, self.api, self.client_id, self.client_secret,
                          self.start_button, self.link,
                          w.HBox([self.redirect, self.finish_button]), self.status]
@@ -108,13 +129,17 @@ class UserSignInPanel(w.VBox):
         """
         from .. import _interactive
 
+        secret = self.client_secret.value.strip() or None
+        # Cleared now, whatever happens next: a typed secret must not stay in the widget.
+        self.client_secret.value = ""
+        if secret is not None:
+            self._typed_secret = secret  # scrubbed from an error shown below, then dropped
         api, client_id = self.api.value.strip(), self.client_id.value.strip()
         if not api:
             raise ConfigurationError("API is empty", hint="fill in the API field")
         if not client_id:
             raise ConfigurationError("Client id is empty",
                                      hint="fill in the application's client id")
-        secret = self.client_secret.value.strip() or None
         if secret is None and self._demo is not None and client_id == self._demo[0]:
             secret = self._demo[1]
         if secret is None:
@@ -124,7 +149,7 @@ class UserSignInPanel(w.VBox):
         self.sign_in_flow = _interactive.begin(
             api, flow=self.flow, client_id=client_id, client_secret=secret,
             progress=self._login._progress)
-        self.client_secret.value = ""
+        self._typed_secret = None
         self.link.value = (f'<a href="{html.escape(self.sign_in_flow.url)}" target="_blank" '
                            'rel="noopener" class="vnkit-open-signin">Open the sign-in page</a>'
                            " (a new tab); when it is done this form finishes by itself, or "
@@ -176,9 +201,11 @@ class UserSignInPanel(w.VBox):
             action()
         except Exception as exc:  # noqa: BLE001 - shown to the user instead
             self._show_error(exc)
+        finally:
+            self._typed_secret = None
 
     def _show_error(self, exc: BaseException) -> None:
-        text = describe_error(exc, [self.client_secret.value,
+        text = describe_error(exc, [self.client_secret.value, self._typed_secret,
                                     self._demo[1] if self._demo else None])
         self.status.show(text, "error")
         self._login.status.show(text, "error")

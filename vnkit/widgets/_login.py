@@ -6,8 +6,8 @@ and a legacy bearer token pasted from elsewhere.
 
 The client secret is never put into a widget by vnkit: widget values travel to the
 browser and can be saved with the notebook. With a sandbox the demo secret stays in the
-kernel and the field only says where it comes from; a typed secret is cleared from the
-field once the sign-in succeeded.
+kernel and the field only says where it comes from; a typed secret (or pasted token) is
+cleared from its field after every attempt, successful or not, and the form says so.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import ipywidgets as w
 import requests
 
-from .._client import Client, _is_sandbox_handle, connect
+from .._client import Client, _is_sandbox_handle, connect, remember
 from .._config import SERVICE_SCOPE_PREFIX, Environment
 from .._exceptions import ConfigurationError
 from ._common import StatusLine, _Panel, describe_error
@@ -97,6 +97,10 @@ class LoginWidget(_Panel):
         self._progress = progress
         self._client: Client | None = None
         self._callbacks: list[Callable[[Client], Any]] = []
+        # Typed secrets of the attempt under way, kept (in the kernel only) so that an
+        # error shown in the status line can be scrubbed of them; emptied after it.
+        self._attempt_secrets: list[str] = []
+        self._in_button = False
         if on_login is not None:
             self.on_login(on_login)
 
@@ -132,8 +136,13 @@ class LoginWidget(_Panel):
         self.sign_in_button.on_click(lambda _: self._safely(self.sign_in))
         scope_row = w.HBox([w.Label("Scopes", layout=w.Layout(width="124px")),
                             *self.scopes.values()])
+        self.secret_note = w.HTML(
+            "<small>A typed secret is cleared from this form after every sign-in attempt, "
+            "successful or not, so it is never saved with the notebook; type it again to "
+            "retry. Better: set VNKIT_CLIENT_SECRET before starting Jupyter.</small>")
+        self.secret_note.add_class("vnkit-secret-note")
         service = w.VBox([self.api, self.tenant_id, self.client_id, self.client_secret,
-                          scope_row, self.company, self.sign_in_button])
+                          self.secret_note, scope_row, self.company, self.sign_in_button])
 
         # -- interactive API ------------------------------------------------------------
         self._interactive = _interactive_module()
@@ -156,7 +165,10 @@ class LoginWidget(_Panel):
         self.legacy_button = w.Button(description="Use token", icon="key")
         self.legacy_button.on_click(lambda _: self._safely(self.use_token))
         pasted = [w.HTML("<p>Or use a token you already have:</p>"), self.legacy_api,
-                  self.legacy_token, self.legacy_company, self.legacy_button]
+                  self.legacy_token,
+                  w.HTML("<small>A pasted token is cleared from this form after every "
+                         "attempt, successful or not.</small>"),
+                  self.legacy_company, self.legacy_button]
         if self._interactive is None:
             legacy = w.VBox(pasted)
         else:
@@ -219,9 +231,22 @@ class LoginWidget(_Panel):
         AuthError, ApiError, TransportError
             Visma Connect or the API refused; the status line shows the same text.
         """
+        typed = self.client_secret.value
+        if typed:
+            self._attempt_secrets.append(typed)
+        # Cleared before anything can fail: a typed secret never outlives the attempt
+        # in the widget's state (which travels to the browser and into saved notebooks).
+        self.client_secret.value = ""
+        try:
+            return self._sign_in(typed.strip())
+        finally:
+            if not self._in_button:
+                self._attempt_secrets.clear()
+
+    def _sign_in(self, typed: str) -> Client:
         api, tenant = self.api.value.strip(), self.tenant_id.value.strip()
         client_id, company = self.client_id.value.strip(), self.company.value.strip()
-        secret = self._secret()
+        secret = typed or self._secret()
         scopes = self.selected_scopes()
         for label, value in (("API", api), ("Tenant id", tenant), ("Client id", client_id),
                              ("Client secret", secret)):
@@ -245,16 +270,26 @@ class LoginWidget(_Panel):
                 client = connect(api, **common)  # an unknown tenant: let the server answer
         else:
             client = connect(api, company=company or None, **common)
-        if self.client_secret.value:
-            self.client_secret.value = ""  # do not keep a typed secret in the widget state
         return self._signed_in(client, "service API")
 
     def use_token(self) -> Client:
         """Use the legacy tab's bearer token (what the Use token button does).
 
         The token is checked with one call to the company list before it is accepted.
+        The field is emptied after every attempt, successful or not.
         """
-        api, token = self.legacy_api.value.strip(), self.legacy_token.value.strip()
+        pasted = self.legacy_token.value
+        if pasted:
+            self._attempt_secrets.append(pasted)
+        self.legacy_token.value = ""
+        try:
+            return self._use_token(pasted.strip())
+        finally:
+            if not self._in_button:
+                self._attempt_secrets.clear()
+
+    def _use_token(self, token: str) -> Client:
+        api = self.legacy_api.value.strip()
         company = self.legacy_company.value.strip()
         if not api:
             raise ConfigurationError("API is empty", hint="fill in the API field of the "
@@ -272,7 +307,6 @@ class LoginWidget(_Panel):
         except BaseException:
             client.close()
             raise
-        self.legacy_token.value = ""
         return self._signed_in(client, "legacy token")
 
     # -- internals ------------------------------------------------------------------------
@@ -286,6 +320,7 @@ class LoginWidget(_Panel):
 
     def _signed_in(self, client: Client, how: str) -> Client:
         self._client = client
+        remember(client)  # the client the %vn magic uses from now on
         # Followers (picker, explorer, meter) first: "Signed in" then means all is ready.
         for callback in list(self._callbacks):
             callback(client)
@@ -296,14 +331,18 @@ class LoginWidget(_Panel):
 
     def _safely(self, action: Callable[[], Any]) -> None:
         # A button callback has nowhere to raise to: show the error in the status line.
+        self._in_button = True
         try:
             action()
         except Exception as exc:  # noqa: BLE001 - every failure must reach the user
             self.status.show(describe_error(exc, self._known_secrets()), "error")
+        finally:
+            self._in_button = False
+            self._attempt_secrets.clear()
 
     def _known_secrets(self) -> list[str | None]:
         secrets = [self.client_secret.value, self.legacy_token.value,
-                   os.environ.get("VNKIT_CLIENT_SECRET")]
+                   os.environ.get("VNKIT_CLIENT_SECRET"), *self._attempt_secrets]
         if self._sandbox is not None:
             secrets.append(self._sandbox.credentials.client_secret)
         return secrets
