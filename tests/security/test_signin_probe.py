@@ -3,9 +3,11 @@ ID tokens a client can verify, sign-in sessions."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import secrets
+import time
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
@@ -157,6 +159,7 @@ def test_id_token_verifies_from_the_discovery_documents_jwks_and_echoes_the_nonc
     claims = jwt.decode(id_token, key.key, algorithms=["RS256"], audience=CLIENT_ID,
                         issuer=discovery["issuer"])
     assert claims["nonce"] == nonce
+    assert abs(claims["auth_time"] - time.time()) < 120
     assert claims["sub"] == OLA[0] and claims["email"] == OLA[0]
     # Changed claims under the same signature do not verify.
     header, _, signature = id_token.split(".")
@@ -214,6 +217,14 @@ def test_a_signed_in_browser_is_not_asked_for_the_password_again(box):
     again, steps = browse(http, box.url, authorize_query(pkce()[1]), company=KALEVA)
     assert steps == ["company", "consent"]  # straight on, no password
     assert "code" in redirect_params(again)
+
+    # The page says who is signed in and offers to sign in as someone else.
+    remembered = http.get(f"{box.url}/connect/authorize?"
+                          + urlencode(authorize_query(pkce()[1])))
+    assert field(remembered.text, "step") == "company" and ANNA[0] in remembered.text
+    switch = re.search(r'id="switch-user" href="([^"]*)"', remembered.text).group(1)
+    switched = http.get(urljoin(remembered.url, html.unescape(switch)))
+    assert field(switched.text, "step") == "signin"
 
     # prompt=login asks all the same; another browser (no cookie) is asked too.
     forced, steps = browse(http, box.url, {**authorize_query(pkce()[1]), "prompt": "login"},

@@ -227,6 +227,11 @@ class _Pending:
     response_mode: str = "query"
     #: OpenID Connect: echoed in the ID token, so the client can tie it to its request.
     nonce: str | None = None
+    #: When the user typed the password (now, or when the remembered session began).
+    auth_time: float | None = None
+    #: Set when a remembered session skipped the password: the same request with
+    #: ``prompt=login``, offered as "not you?" on the next page (relative, proxy-safe).
+    switch_user: str | None = None
 
     def answer(self, params: dict[str, str | None]) -> Response:
         """Send the browser back with ``params`` (query string, or an auto-posted form)."""
@@ -246,6 +251,7 @@ class _Code:
     company_id: int | None
     expires: float
     nonce: str | None = None
+    auth_time: float | None = None
 
 
 @dataclass
@@ -401,6 +407,8 @@ class SignIn:
             session = self.sessions.get(browser.session or "")
         user = demo_user(session.email) if session is not None else None
         if user is not None and "login" not in prompts:
+            pending.auth_time = session.created
+            pending.switch_user = "authorize?" + urlencode({**query, "prompt": "login"})
             return self._signed_in(txn, pending, user)
         return _page("Sign in", _signin_form(txn, None, None))
 
@@ -435,12 +443,13 @@ class SignIn:
                                                    user.password.encode()):
             return _page("Sign in", _signin_form(txn, email, "Wrong email or password."),
                          status=200)
+        pending.auth_time, pending.switch_user = time.time(), None
         answer = self._signed_in(txn, pending, user)
         # The password was right: this browser is signed in until it signs out.
         sid = secrets.token_urlsafe(32)
         with self._lock:
             self._expire()
-            self.sessions[sid] = _Session(user.email, time.time())
+            self.sessions[sid] = _Session(user.email, pending.auth_time)
         answer.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="lax",
                           secure=browser.secure, path=None)
         return answer
@@ -469,7 +478,8 @@ class SignIn:
         if pending.flow == "legacy" or len(companies) == 1:
             pending.company_id = companies[0].company_id if pending.flow != "legacy" else None
             return self._consent_page(txn, pending)
-        return _page("Choose a company", _company_form(txn, companies))
+        return _page("Choose a company", _company_form(txn, companies)
+                     + _switch_user_link(pending))
 
     def _company(self, txn: str, pending: _Pending, form: dict[str, str]) -> Response:
         user = demo_user(pending.email or "")
@@ -484,7 +494,8 @@ class SignIn:
 
     def _consent_page(self, txn: str, pending: _Pending) -> Response:
         company = self.store.company_by_id.get(pending.company_id or -1)
-        return _page("Allow access", _consent_form(txn, pending, company))
+        return _page("Allow access", _consent_form(txn, pending, company)
+                     + _switch_user_link(pending))
 
     def _consent(self, txn: str, pending: _Pending, form: dict[str, str]) -> Response:
         self._drop(txn)
@@ -500,7 +511,7 @@ class SignIn:
             self.codes[code] = _Code(pending.flow, pending.client_id, pending.redirect_uri,
                                      pending.scopes, pending.challenge, pending.email or "",
                                      pending.company_id, time.time() + self.code_ttl,
-                                     pending.nonce)
+                                     pending.nonce, pending.auth_time)
         return pending.answer({"code": code, "state": pending.state})
 
     def _drop(self, txn: str) -> None:
@@ -564,7 +575,7 @@ class SignIn:
         # A new token family: every token that descends from this code.
         return self._issue_user_tokens(client.client_id, code.email, code.company_id,
                                        code.scopes, issuer, uuid.uuid4().hex,
-                                       nonce=code.nonce)
+                                       nonce=code.nonce, auth_time=code.auth_time)
 
     def refresh_grant(self, form: dict[str, str], client: ClientRow, issuer: str) -> dict:
         """``grant_type=refresh_token``: a new access token and a new refresh token."""
@@ -611,7 +622,7 @@ class SignIn:
 
     def _issue_user_tokens(self, client_id: str, email: str, company_id: int | None,
                            scopes: list[str], issuer: str, family: str, *,
-                           nonce: str | None = None) -> dict:
+                           nonce: str | None = None, auth_time: float | None = None) -> dict:
         now = time.time()
         ttl = int(self.settings.token_ttl)
         company = self.store.company_by_id.get(company_id or -1)
@@ -626,7 +637,9 @@ class SignIn:
             user = demo_user(email)
             id_claims = {"iss": issuer, "aud": client_id, "sub": email, "email": email,
                          "name": user.name if user else email, "iat": int(now),
-                         "auth_time": int(now), "exp": int(now + ttl)}
+                         "exp": int(now + ttl)}
+            if auth_time is not None:
+                id_claims["auth_time"] = int(auth_time)
             if nonce is not None:
                 id_claims["nonce"] = nonce
             answer["id_token"] = self.id_tokens.sign(id_claims)
@@ -753,6 +766,15 @@ def _signin_form(txn: str, email: str | None, error: str | None) -> str:
 _DEMO_USER_HINT = html.escape(
     f"Demo user: {DEMO_USERS[0].email}, password {DEMO_USERS[0].password} (every "
     "company); the others are in vnkit.sandbox.demo_users().")
+
+
+def _switch_user_link(pending: _Pending) -> str:
+    """"Not you?" under a page reached through a remembered sign-in session."""
+    if not pending.switch_user:
+        return ""
+    return (f'<p class="note">Signed in as {html.escape(pending.email or "")}. '
+            f'<a id="switch-user" href="{html.escape(pending.switch_user)}">Not you? Sign '
+            "in as someone else</a></p>")
 
 
 def _company_form(txn: str, companies: Iterable[CompanyRow], error: str | None = None) -> str:
