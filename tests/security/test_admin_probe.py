@@ -119,3 +119,30 @@ def test_legacy_subscription_ids_that_are_not_numbers_get_a_404(box, segment, ro
                                   headers=headers, json={})
         assert answer.status_code == 404, (method, answer.text)
         assert "was not found" in answer.json()["message"]
+
+
+@pytest.mark.parametrize("body", [
+    {"event": ["customer_changed"], "hookUri": "http://127.0.0.1:9/x"},   # unhashable
+    {"event": {}, "hookUri": {}},
+    {"event": "customer_changed", "hookUri": "http://[::1"},             # bad IPv6 literal
+    {"event": "customer_changed", "hookUri": "http://127.0.0.1:abc/x"},  # bad port
+    {"event": "customer_changed", "hookUri": "http://127.0.0.1:70000/x"},
+])
+def test_legacy_subscription_bodies_of_the_wrong_shape_get_a_400(box, body):
+    headers = {"Authorization": f"Bearer {service_token(box)}",
+               "ipp-company-id": str(box.companies[0].company_id)}
+    created = requests.post(f"{box.url}/resources/v1/subscription", json=body,
+                            headers=headers)
+    assert created.status_code == 400, created.text
+    assert created.json()["message"].split(":")[0] in ("event", "hookUri")
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:abc/x",
+                                 "http://127.0.0.1:70000/x"])
+def test_admin_webhook_urls_that_do_not_parse_get_a_400(box, url):
+    for path, body in (("webhooks", {"url": url, "secret": "s"}),
+                       ("automation", {"url": url, "entity": "customerInvoice",
+                                       "status": "Open"})):
+        answer = requests.post(f"{box.url}/sandbox/admin/{path}", json=body)
+        assert answer.status_code == 400, answer.text
+        assert "not a valid URL" in answer.json()["message"]

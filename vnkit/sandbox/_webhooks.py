@@ -82,7 +82,11 @@ def loopback_problem(url: Any) -> str | None:
     """Why ``url`` may not receive deliveries from the sandbox, or None if it may."""
     if not isinstance(url, str) or not url.strip():
         return "the URL is missing"
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises for a port that is not a number 0-65535
+    except ValueError as exc:
+        return f"'{url}' is not a valid URL ({exc})"
     if parts.scheme not in ("http", "https"):
         return f"'{url}' is not an http(s) URL"
     host = (parts.hostname or "").lower()
@@ -787,7 +791,7 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
 
     def legacy_check(data: dict) -> str | None:
         event = data.get("event")
-        if event not in {e["eventType"] for e in LEGACY_EVENTS}:
+        if not isinstance(event, str) or event not in {e["eventType"] for e in LEGACY_EVENTS}:
             return (f"event: '{event}' is not an event type; see GET resources/v1/event "
                     "(e.g. customer_changed).")
         problem = loopback_problem(data.get("hookUri"))
