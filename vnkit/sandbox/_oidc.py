@@ -16,13 +16,15 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-
-import jwt
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
+from typing import TYPE_CHECKING, Any
 
 from ._store import Store
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+# PyJWT and cryptography are imported where they are used: together they take about
+# 0.1 s to import, which every sandbox start would pay even when no ID token is asked for.
 
 ALGORITHM = "RS256"
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS signin_id_token_keys ("
@@ -35,10 +37,13 @@ class IdTokenSigner:
     def __init__(self, store: Store):
         self.store = store
         self._lock = threading.Lock()
-        self._key: rsa.RSAPrivateKey | None = None
+        self._key: Any = None
         self._kid = ""
 
     def _ensure_key(self) -> tuple[rsa.RSAPrivateKey, str]:
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
         with self._lock:
             if self._key is not None:
                 return self._key, self._kid
@@ -64,11 +69,15 @@ class IdTokenSigner:
 
     def sign(self, claims: dict) -> str:
         """A compact RS256 JWT of ``claims`` whose header names the key (``kid``)."""
+        import jwt
+
         key, kid = self._ensure_key()
         return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid})
 
     def jwks(self) -> dict:
         """The JSON Web Key Set of the public key (``{"keys": [...]}``)."""
+        from jwt.algorithms import RSAAlgorithm
+
         key, kid = self._ensure_key()
         public = RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
         return {"keys": [{**public, "kid": kid, "use": "sig", "alg": ALGORITHM}]}
@@ -76,6 +85,8 @@ class IdTokenSigner:
 
 def _key_id(key: rsa.RSAPrivateKey) -> str:
     """A stable key id: a digest of the public key (so it names this key only)."""
+    from cryptography.hazmat.primitives import serialization
+
     der = key.public_key().public_bytes(serialization.Encoding.DER,
                                         serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(der).hexdigest()[:16]
