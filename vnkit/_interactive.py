@@ -50,6 +50,7 @@ from ._auth import (
 )
 from ._config import Environment
 from ._exceptions import AuthError, ConfigurationError, TransportError
+from ._request_body import BadLength, content_length
 
 INTERACTIVE_PREFIX = "vismanet_erp_interactive_api"
 #: Scopes asked for when none are given: read the API, and a refresh token so a long
@@ -144,22 +145,42 @@ def _browser_url(url: str, public_url: str | None = None) -> str:
 
 
 # -- the redirect listener ----------------------------------------------------------------
+#: The sign-in redirect is a short form or query: nothing larger is read.
+_MAX_REDIRECT_BODY = 65536
+
+
 class RedirectListener:
     """A one-shot HTTP server on ``127.0.0.1`` that catches the sign-in redirect.
 
     It answers ``GET /callback?...`` with a short "you can close this tab" page,
     remembers the address, and stops serving. Anything else gets a 404.
+
+    When :attr:`expected_state` is set (``SignIn`` sets it), a redirect whose ``state``
+    differs is refused before anything else is looked at: a forged ``/callback``
+    (with a code or an ``error``) from any page the user has open can neither end nor
+    take over the sign-in, and the real redirect is still waited for.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, host: str = "127.0.0.1", port: int = 0,
+                 expected_state: str | None = None):
         self._got = threading.Event()
         self.received: str | None = None
+        self.expected_state = expected_state
+        #: Redirects refused because their ``state`` was not this sign-in's.
+        self.refused = 0
         listener = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - response_mode=form_post
-                length = int(self.headers.get("Content-Length") or 0)
-                form = self.rfile.read(min(length, 65536)).decode("utf-8", "replace")
+                try:
+                    length = content_length(self.headers.get("Content-Length"),
+                                            _MAX_REDIRECT_BODY)
+                except BadLength as exc:
+                    # The body was not read: the connection cannot be reused.
+                    self.close_connection = True
+                    self.send_error(exc.status, str(exc))
+                    return
+                form = self.rfile.read(length).decode("utf-8", "replace")
                 self._answer(urlsplit(self.path).path, form)
 
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
@@ -171,8 +192,19 @@ class RedirectListener:
                 if path != CALLBACK_PATH or not ({"code", "error"} & set(query)):
                     self.send_error(404)
                     return
-                if listener.received is None:
-                    listener.received = f"http://{host}:{listener.port}{path}?{query_text}"
+                expected = listener.expected_state
+                if expected is not None and not secrets.compare_digest(
+                        query.get("state", "").encode(), expected.encode()):
+                    # Checked first: neither its code nor its error may count.
+                    with listener._lock:
+                        listener.refused += 1
+                    self.send_error(400, "This address does not belong to the sign-in "
+                                         "in progress (state mismatch)")
+                    return
+                with listener._lock:
+                    if listener.received is None:
+                        listener.received = (f"http://{host}:{listener.port}{path}"
+                                             f"?{query_text}")
                 ok = "code" in query
                 text = ("Signed in. You can close this tab and go back to the notebook."
                         if ok else "The sign-in did not complete: "
@@ -191,6 +223,7 @@ class RedirectListener:
             def log_message(self, *args: Any) -> None:
                 pass  # the query holds the authorization code: never log it
 
+        self._lock = threading.Lock()
         self._server = http.server.ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
         self.host = host
@@ -461,6 +494,8 @@ class SignIn:
         extra = {"response_mode": "form_post"} if response_mode == "form_post" else {}
         with _allow_insecure_transport(self.authorize_url.startswith("http://")):
             direct, self.state = self._oauth.authorization_url(self.authorize_url, **extra)
+        if self._listener is not None:
+            self._listener.expected_state = self.state
         # The kernel reaches the service directly; under JupyterHub a sandbox on the
         # kernel's loopback is only reachable for the browser through the proxy (its
         # pages use relative form actions, so they work under the prefix).
@@ -516,6 +551,13 @@ class SignIn:
                                           "after signing in")
         redirect_url = redirect_url.strip()
         query = dict(parse_qsl(urlsplit(redirect_url).query))
+        # The state first: a forged address must not end the sign-in with its "error".
+        if not secrets.compare_digest(query.get("state", "").encode(),
+                                      str(self.state).encode()):
+            raise AuthError("the redirect's state does not match this sign-in",
+                            error="state_mismatch",
+                            hint="the address belongs to another (or a forged) sign-in: "
+                                 "start again and paste the address of this one")
         if "error" in query:
             self.close()
             error = query["error"]
@@ -524,11 +566,6 @@ class SignIn:
                                if query.get("error_description") else ""),
                             error=error, description=query.get("error_description"),
                             hint=_user_hint(error))
-        if query.get("state") != self.state:
-            raise AuthError("the redirect's state does not match this sign-in",
-                            error="state_mismatch",
-                            hint="the address belongs to another (or a forged) sign-in: "
-                                 "start again and paste the address of this one")
         if "code" not in query:
             raise AuthError("the redirect address carries no code",
                             hint="paste the whole address, including ?code=...&state=...")

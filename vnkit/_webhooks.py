@@ -11,6 +11,11 @@ secrets rotate). Good ones are answered 200 and collected; bad or missing ones a
 answered 401 and only counted. With ``secret=None`` nothing is checked (for the legacy
 subscription API and the Background API's deprecated URL notifications, which are not
 signed).
+
+A notification id seen before (``x-vwd-notification-id`` or the body's
+``notificationId``) is answered 200 but not collected again: a dispatcher's retry of a
+delivery that did arrive, or someone replaying a captured one, is counted in
+:attr:`WebhookReceiver.replayed` instead.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import ConfigurationError
+from ._request_body import BadLength, content_length
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,6 +84,9 @@ class WebhookReceiver:
         Where to subscribe (``http://127.0.0.1:<port>/hooks``).
     rejected : int
         Posts refused for a bad or missing signature.
+    replayed : int
+        Posts whose notification id had been collected already (answered 200, not
+        collected twice).
     """
 
     def __init__(self, secret: str | Iterable[str] | None = None, port: int | None = None,
@@ -94,6 +103,8 @@ class WebhookReceiver:
             raise ConfigurationError(f"port {port!r} is not a port number.")
         self.signature_header = signature_header.lower()
         self.rejected = 0
+        self.replayed = 0
+        self._seen: set[str] = set()
         self._events: list[dict[str, Any]] = []
         self._fail = 0
         self._fail_status = 503
@@ -110,7 +121,8 @@ class WebhookReceiver:
     def __repr__(self) -> str:
         state = "closed" if self._closed else self.url
         return (f"WebhookReceiver(url={state!r}, events={len(self._events)}, "
-                f"rejected={self.rejected}, signed={bool(self._secrets)})")
+                f"rejected={self.rejected}, replayed={self.replayed}, "
+                f"signed={bool(self._secrets)})")
 
     # -- lifecycle ------------------------------------------------------------
     def close(self) -> None:
@@ -183,10 +195,14 @@ class WebhookReceiver:
         return pd.concat([base, flat], axis=1)
 
     def clear(self) -> None:
-        """Forget the collected events and the rejected count."""
+        """Forget the collected events and the rejected and replayed counts.
+
+        The notification ids seen are kept: a replay stays a replay after a clear.
+        """
         with self._lock:
             self._events.clear()
             self.rejected = 0
+            self.replayed = 0
 
     # -- the server -------------------------------------------------------------
     def _accept(self, path: str, headers: dict[str, str], body: bytes) -> int:
@@ -197,10 +213,6 @@ class WebhookReceiver:
                 with self._lock:
                     self.rejected += 1
                 return 401
-        with self._lock:
-            if self._fail > 0:
-                self._fail -= 1
-                return self._fail_status
         try:
             parsed: Any = json.loads(body) if body else None
         except ValueError:
@@ -215,6 +227,16 @@ class WebhookReceiver:
                   "notification_id": notification, "verified": verified, "path": path,
                   "headers": shown, "body": parsed}
         with self._lock:
+            if notification is not None and str(notification) in self._seen:
+                # Already collected: 200 so that a dispatcher stops retrying, but the
+                # event is not handled twice.
+                self.replayed += 1
+                return 200
+            if self._fail > 0:
+                self._fail -= 1
+                return self._fail_status
+            if notification is not None:
+                self._seen.add(str(notification))
             self._events.append(record)
             self._lock.notify_all()
         return 200
@@ -226,9 +248,17 @@ class WebhookReceiver:
             protocol_version = "HTTP/1.1"
 
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                length = int(self.headers.get("Content-Length") or 0)
-                if length > _MAX_BODY:
-                    self._answer(413)
+                if self.headers.get("Transfer-Encoding"):
+                    # Chunked bodies are not read here; say so instead of hanging.
+                    self.close_connection = True
+                    self._answer(411, b'{"message":"send the body with a Content-Length"}')
+                    return
+                try:
+                    length = content_length(self.headers.get("Content-Length"), _MAX_BODY)
+                except BadLength as exc:
+                    # The body was not read: the connection cannot be reused.
+                    self.close_connection = True
+                    self._answer(exc.status, json.dumps({"message": str(exc)}).encode())
                     return
                 body = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}

@@ -313,6 +313,36 @@ def test_missing_file_part_is_400_naming_it(att_box, att_client, docs, db_rows):
     assert count_revisions(db_rows) == before
 
 
+@pytest.mark.parametrize("name,shown", [
+    ("scan\r\nSet-Cookie: x=1.pdf", "CR, LF"),       # header injection via the name
+    ("scan\x00.pdf", "NUL"),
+    ("line\nbreak.pdf", "LF"),
+    ("bell\x07.pdf", "U+0007"),
+])
+@pytest.mark.parametrize("style", ["quoted", "rfc5987"])
+def test_file_name_with_control_characters_is_refused(att_box, att_client, docs, db_rows,
+                                                       name, shown, style):
+    """Such a name was stored and then could never be downloaded (it cannot go into the
+    Content-Disposition header): refused at the upload, naming the characters."""
+    if style == "quoted" and "\r\n" in name:
+        pytest.skip("a raw CR LF ends the header line: the name is then what precedes it")
+    before = count_revisions(db_rows)
+    url = api_url(att_box, f"customerinvoice/{docs['customerinvoice']['referenceNumber']}"
+                           "/attachment")
+    if style == "quoted":  # the raw bytes in the quoted filename (CR/LF too)
+        disposition = b'form-data; name="file"; filename="' + name.encode() + b'"'
+    else:
+        disposition = (b"form-data; name=file; filename=x.pdf; filename*=utf-8''"
+                       + quote(name, safe="").encode())
+    body = (b"--cc\r\nContent-Disposition: " + disposition
+            + b"\r\nContent-Type: application/pdf\r\n\r\n" + PDF + b"\r\n--cc--\r\n")
+    response = att_client.session.post(
+        url, data=body, headers={"Content-Type": "multipart/form-data; boundary=cc"})
+    assert response.status_code == 400, response.text
+    assert f"control characters ({shown})" in response.json()["message"]
+    assert count_revisions(db_rows) == before
+
+
 @pytest.mark.parametrize("resource,key", [("customer", "number"), ("supplier", "number"),
                                           ("purchaseorder", "orderNbr")])
 def test_no_upload_endpoint_for_master_data_and_orders(att_box, att_client, db_rows,

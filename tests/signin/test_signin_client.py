@@ -191,24 +191,34 @@ def test_proxy_redirect_uri_from_hub_variables():
         proxy_redirect_uri(1, environ={})
 
 
-def test_under_jupyterhub_the_listener_is_reached_through_the_proxy(box, monkeypatch):
+def test_under_jupyterhub_the_listener_is_reached_through_the_proxy(box, monkeypatch,
+                                                                    tmp_path):
     monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/anna/")
     monkeypatch.setenv("VNKIT_PUBLIC_URL", "https://hub.example.org")
-    sign_in = vnkit.connect(box, flow="interactive", progress=False)
+    # A sandbox started under the hub inherits its public address: the hub pattern
+    # then stands for that host (and for no other, see tests/security).
+    from vnkit import sandbox
+
+    hub_box = sandbox.start(db=tmp_path / "hub.sqlite3", quiet=True)
+    sign_in = vnkit.connect(hub_box, flow="interactive", progress=False)
     try:
         port = sign_in._listener.port
         assert sign_in.redirect_uri == \
             f"https://hub.example.org/user/anna/proxy/{port}/callback"
         # The browser reaches the sandbox through the proxy too; the kernel directly.
-        box_port = urlsplit(box.url).port
+        box_port = urlsplit(hub_box.url).port
         assert sign_in.url.startswith(
             f"https://hub.example.org/user/anna/proxy/{box_port}/connect/authorize?")
         # The sandbox's demo client has the hub pattern registered.
         page = requests.get(sign_in._direct_url)
         assert page.status_code == 200 and 'id="email"' in page.text
         assert query_of(sign_in.url) == query_of(sign_in._direct_url)
+        # A sandbox that does not know the hub's address refuses to send codes there.
+        elsewhere = sign_in._direct_url.replace(hub_box.url, box.url)
+        assert requests.get(elsewhere).status_code == 400
     finally:
         sign_in.close()
+        hub_box.stop()
 
 
 # -- the token cache ------------------------------------------------------------------------------

@@ -32,7 +32,10 @@ def test_discovery_document_describes_the_interactive_flow(box):
     assert {"authorization_code", "refresh_token", "client_credentials"} <= set(
         doc["grant_types_supported"])
     assert {READ, "openid", "offline_access", "tenants"} <= set(doc["scopes_supported"])
-    assert requests.get(doc["jwks_uri"]).json() == {"keys": []}
+    keys = requests.get(doc["jwks_uri"]).json()["keys"]
+    assert [(k["kty"], k["alg"], k["use"]) for k in keys] == [("RSA", "RS256", "sig")]
+    assert "d" not in keys[0]  # the public half only
+    assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
 
 
 # -- the authorize request ------------------------------------------------------------------
@@ -218,9 +221,13 @@ def test_refresh_rotates_and_old_refresh_token_dies(box):
     body = second.json()
     assert body["refresh_token"] != first["refresh_token"]
     assert api_get(box.url, body["access_token"], pageSize=1).status_code == 200
+    third = refresh(box.url, body["refresh_token"])
+    assert third.status_code == 200
     replay = refresh(box.url, first["refresh_token"])
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
-    assert refresh(box.url, body["refresh_token"]).status_code == 200
+    # A replay means the chain leaked: all of it dies (tests/security has more).
+    assert refresh(box.url, third.json()["refresh_token"]).status_code == 400
+    assert api_get(box.url, third.json()["access_token"], pageSize=1).status_code == 401
 
 
 def test_no_refresh_token_without_offline_access(box):

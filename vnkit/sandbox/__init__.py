@@ -190,6 +190,31 @@ class Sandbox:
         if self._finalizer is not None:
             self._finalizer()
 
+    def server_log(self, lines: int | None = None) -> str:
+        """What the server process wrote: errors, and with ``access_log=True`` one line
+        per request (method, path, status; credentials in the query string show as
+        ``***``, headers such as Authorization never appear).
+
+        Parameters
+        ----------
+        lines
+            Only the last ``lines`` lines (None: all of it).
+
+        Returns
+        -------
+        str
+            The text; empty for an attached sandbox or once the sandbox has stopped
+            (the file is removed then).
+        """
+        path = self.info.get("log")
+        if not path or self._process is None:
+            return ""
+        try:
+            text = Path(path).read_text(errors="replace")
+        except OSError:
+            return ""
+        return text if lines is None else "\n".join(text.splitlines()[-lines:])
+
     def rate_limit(self, **changes: Any) -> dict:
         """Read or change the throttling of the running server (see ``_limits``).
 
@@ -335,7 +360,8 @@ def start(port: int | None = None, db: str | os.PathLike | None = None, reset: b
         Do not print the one-time "generating demo data" message.
     **settings
         Any other field of :class:`Settings` (``token_ttl``, ``default_condition``,
-        ``max_page_size``, ``seed`` ...).
+        ``max_page_size``, ``seed`` ...). ``access_log=True`` logs one line per request,
+        readable with :meth:`Sandbox.server_log`.
 
     Returns
     -------

@@ -28,6 +28,7 @@ import json
 import mimetypes
 import re
 import sqlite3
+import unicodedata
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -249,7 +250,28 @@ def pick_file(parts: list[_Part]) -> tuple[str, str | None, bytes]:
     name, content_type, data = files[0]
     if not name:
         raise AttachmentError(400, "The file part's filename is empty; name the file.")
+    problem = _name_problem(name)
+    if problem:
+        raise AttachmentError(400, f"The file part's filename {problem}; rename the file.")
     return name, content_type, data
+
+
+#: Characters a stored file name may not hold, by the name the error message gives.
+_CONTROL_NAMES = {"\r": "CR", "\n": "LF", "\x00": "NUL", "\t": "TAB", "\x7f": "DEL"}
+
+
+def _name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a file name, or None.
+
+    Control characters (CR, LF, NUL and the rest of C0/C1) would be accepted but could
+    never be downloaded: the name goes into the ``Content-Disposition`` header, where
+    they are not allowed. They are refused at the upload, where the sender can act.
+    """
+    found = list(dict.fromkeys(c for c in name if unicodedata.category(c) == "Cc"))
+    if not found:
+        return None
+    shown = ", ".join(_CONTROL_NAMES.get(c, f"U+{ord(c):04X}") for c in found)
+    return f"contains control characters ({shown})"
 
 
 def content_type_for(name: str, declared: str | None) -> str:
@@ -269,6 +291,8 @@ def content_disposition(name: str) -> str:
     """``attachment`` with an ASCII fallback name and the exact UTF-8 one (RFC 6266)."""
     fallback = name.encode("ascii", "replace").decode("ascii").replace("?", "_")
     fallback = fallback.replace("\\", "_").replace('"', "_")
+    # A name stored before control characters were refused still downloads.
+    fallback = "".join("_" if unicodedata.category(c) == "Cc" else c for c in fallback)
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 

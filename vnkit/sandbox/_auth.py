@@ -122,6 +122,59 @@ class Principal:
         return any(f"{api}:{operation}" in self.scopes for api in API_PREFIXES)
 
 
+# --------------------------------------------------------------------------- ledger
+
+
+class TokenLedger:
+    """What must outlive a server restart about user tokens: used refresh tokens, and
+    token families revoked because one of their refresh tokens was replayed.
+
+    A *family* is every access and refresh token that descends from one authorization
+    code (the ``fam`` claim). Replaying a used refresh token means two parties hold the
+    chain, so the whole family dies (RFC 9700, 4.14.2). Both tables live in the working
+    database, next to the signing key, so a restart on the same ``--db`` neither forgets
+    a used token nor revives a revoked family; a reset drops them with the key.
+    The revoked families are also kept in memory: every API call checks them.
+    """
+
+    _SCHEMA = (
+        "CREATE TABLE IF NOT EXISTS signin_used_refresh ("
+        " jti TEXT PRIMARY KEY, family TEXT, expires REAL NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS signin_revoked_families ("
+        " family TEXT PRIMARY KEY, revoked_at REAL NOT NULL, expires REAL NOT NULL)",
+    )
+
+    def __init__(self, store: Store):
+        self.store = store
+        conn = store.connection()
+        for statement in self._SCHEMA:
+            conn.execute(statement)
+        now = time.time()
+        # Rows of tokens that expired can never matter again.
+        conn.execute("DELETE FROM signin_used_refresh WHERE expires < ?", (now,))
+        conn.execute("DELETE FROM signin_revoked_families WHERE expires < ?", (now,))
+        self._revoked = {row[0] for row in conn.execute(
+            "SELECT family FROM signin_revoked_families")}
+
+    def use_refresh(self, jti: str, family: str | None, expires: float) -> bool:
+        """Mark a refresh token used; False if it had been used already (a replay)."""
+        cursor = self.store.connection().execute(
+            "INSERT OR IGNORE INTO signin_used_refresh VALUES (?, ?, ?)",
+            (jti, family, float(expires)))
+        return cursor.rowcount == 1
+
+    def revoke_family(self, family: str, expires: float) -> None:
+        """Revoke every token of ``family`` (kept until its last token would expire)."""
+        self.store.connection().execute(
+            "INSERT INTO signin_revoked_families VALUES (?, ?, ?) ON CONFLICT(family) "
+            "DO UPDATE SET expires = max(expires, excluded.expires)",
+            (family, time.time(), float(expires)))
+        self._revoked.add(family)
+
+    def is_revoked(self, family: str | None) -> bool:
+        return family is not None and family in self._revoked
+
+
 # --------------------------------------------------------------------------- service
 
 
@@ -142,6 +195,7 @@ class TokenService:
         # Checks for bearer tokens that are not JWTs (the opaque VNI tokens): each
         # returns a Principal or None.
         self.bearer_resolvers: list[Callable[[str], Principal | None]] = []
+        self.ledger = TokenLedger(store)
 
     # -- token endpoint -------------------------------------------------------
 
@@ -238,6 +292,9 @@ class TokenService:
         claims = decode_jwt(token, self.store.signing_key)
         if claims.get("aud", SERVICE_API) not in API_PREFIXES or claims.get("typ") == "refresh":
             raise TokenError("The token is not an access token of the ERP API.")
+        if self.ledger.is_revoked(claims.get("fam")):
+            raise TokenError("The access token was revoked: a refresh token of its "
+                             "sign-in was used twice. Sign in again.")
         client_id = claims.get("client_id")
         if client_id not in self.clients:
             raise TokenError("The access token belongs to an unknown client.")

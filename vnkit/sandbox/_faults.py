@@ -430,37 +430,40 @@ class FaultMiddleware:
 
 def install(app, store, settings) -> FaultInjector:
     """Fault middleware, the ledger and the admin routes of the fault plan."""
+    from . import _admin  # FastAPI: only in the server, not in the client's Settings
+
     injector = FaultInjector(store, settings.faults)
+    _admin.enable(app)
 
     def answer(body: Any, status: int = 200, headers: dict | None = None) -> Response:
         return Response(json.dumps(body).encode(), status_code=status,
                         media_type="application/json", headers=headers)
 
-    @app.get("/sandbox/admin/faults", tags=["sandbox"],
+    @app.get("/sandbox/admin/faults", tags=["sandbox"], dependencies=_admin.ADMIN,
              summary="The fault plan, calls counted, faults injected, records moved")
     async def faults_state() -> Response:
         return answer(injector.snapshot())
 
     @app.post("/sandbox/admin/faults", tags=["sandbox"],
               summary="Replace the fault plan (counters start afresh)")
-    async def faults_set(request: Request) -> Response:
+    async def faults_set(body: Any = _admin.BODY) -> Response:
         try:
-            plan = json.loads(await request.body() or b"{}")
-            injector.set_plan(plan)
+            injector.set_plan({} if body is None else body)
         except ValueError as exc:
             return answer({"message": str(exc)}, 400)
         return answer(injector.snapshot())
 
-    @app.delete("/sandbox/admin/faults", tags=["sandbox"], summary="No more faults")
+    @app.delete("/sandbox/admin/faults", tags=["sandbox"], dependencies=_admin.ADMIN,
+                summary="No more faults")
     async def faults_clear() -> Response:
         injector.set_plan({})
         return answer(injector.snapshot())
 
     @app.post("/sandbox/admin/move", tags=["sandbox"],
               summary="Change stored records now, as another ERP user would")
-    async def move_now(request: Request) -> Response:
+    async def move_now(body: Any = _admin.BODY) -> Response:
         try:
-            move = json.loads(await request.body() or b"{}")
+            move = {} if body is None else body
             if not isinstance(move, dict) or "company" not in move:
                 raise ValueError("send {entity, company, set, keys | count}")
             check_plan({"moves": [{**move, "after": 1}]})

@@ -21,6 +21,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -212,7 +213,11 @@ def install(app, api, store, settings: Settings) -> RateLimiter:
     api.hooks.insert(0, charge_call)
     app.add_middleware(RateHeaders)
 
-    @app.get("/sandbox/admin/rate-limit", tags=["sandbox"],
+    from . import _admin  # FastAPI: only in the server, not in the client's Settings
+
+    _admin.enable(app)
+
+    @app.get("/sandbox/admin/rate-limit", tags=["sandbox"], dependencies=_admin.ADMIN,
              summary="Rate limits and the calls spent per client and company")
     async def rate_state() -> Response:
         return Response(json.dumps(limiter.snapshot()).encode(),
@@ -220,9 +225,9 @@ def install(app, api, store, settings: Settings) -> RateLimiter:
 
     @app.post("/sandbox/admin/rate-limit", tags=["sandbox"],
               summary="Change limits or the window length (time warp); reset budgets")
-    async def rate_change(request: Request) -> Response:
+    async def rate_change(body: Any = _admin.BODY) -> Response:
         try:
-            body = json.loads(await request.body() or b"{}")
+            body = {} if body is None else body
             if not isinstance(body, dict):
                 raise ValueError("send a JSON object")
             known = {"test", "production", "window_seconds", "policy", "enabled", "reset"}

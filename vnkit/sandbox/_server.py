@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import socket
@@ -19,8 +20,47 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 from ._settings import Settings
+
+#: Query parameters whose values never reach the access log: the OAuth and VNI
+#: credentials, and anything whose name says it is one (matched in lower case).
+_SECRET_PARAMS = frozenset({"code", "state", "nonce", "code_verifier", "password",
+                            "client_secret", "assertion", "signature"})
+_SECRET_PARTS = ("token", "secret", "password", "passwd", "key", "signature", "session",
+                 "credential", "verifier")
+
+
+def redact_query(path: str) -> str:
+    """``path`` with the values of credential-like query parameters replaced by ``***``."""
+    head, sep, query = path.partition("?")
+    if not sep:
+        return path
+    pairs = parse_qsl(query, keep_blank_values=True)
+    shown = [(name, "***" if name.lower() in _SECRET_PARAMS
+              or any(part in name.lower() for part in _SECRET_PARTS) else value)
+             for name, value in pairs]
+    return f"{head}?{urlencode(shown, safe='*')}"
+
+
+class _RedactQuery(logging.Filter):
+    """Takes credentials out of uvicorn's access-log lines (its third argument is the
+    path with the query string; headers, Authorization among them, are never logged)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], redact_query(args[2]), *args[3:])
+        return True
+
+
+def _enable_access_log() -> None:
+    """Let uvicorn's access lines through (the server runs at warning level otherwise)."""
+    access = logging.getLogger("uvicorn.access")
+    access.setLevel(logging.INFO)
+    if not any(isinstance(f, _RedactQuery) for f in access.filters):
+        access.addFilter(_RedactQuery())
 
 
 def _emit(event: dict) -> None:
@@ -101,6 +141,9 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 0,
     shown_host = f"[{host}]" if ":" in host else host
     config = uvicorn.Config(app, log_level="warning", access_log=settings.access_log,
                             lifespan="on", timeout_graceful_shutdown=3)
+    if settings.access_log:
+        # After Config: it sets every uvicorn logger to the warning level.
+        _enable_access_log()
     server = uvicorn.Server(config)
 
     demo = next(iter(store.clients.values()), None)

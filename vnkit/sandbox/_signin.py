@@ -18,8 +18,12 @@ What lives here:
 
 The pages are plain HTML with relative form actions, so they also work when the
 browser reaches the sandbox through a proxy path prefix (jupyter-server-proxy, Binder).
-Pending sign-ins and codes live in memory; access and refresh tokens are signed JWTs so
-they survive a restart of the server on the same database.
+Pending sign-ins, codes and sign-in sessions (the cookie that spares a signed-in browser
+the password, until ``/connect/endsession``) live in memory; access and refresh tokens
+are signed JWTs so they survive a restart of the server on the same database, and so do
+the used refresh tokens and revoked token families (``_auth.TokenLedger``). ID tokens
+are RS256 with the key published at ``jwks_uri`` (``_oidc``). Redirect-URI patterns
+match only hosts the sandbox is reached at (``_origins``).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ._auth import (OPERATIONS, OAuthError, TokenError, TokenService, decode_jwt,
                     encode_jwt)
+from ._origins import host_key, own_hosts
 from ._settings import Settings
 from ._store import ClientRow, CompanyRow, Store
 
@@ -121,7 +126,9 @@ class InteractiveClient:
     redirect_uris
         Registered redirect URIs. ``http://127.0.0.1`` and ``http://localhost`` entries
         accept any port (RFC 8252, native apps); entries with ``*`` are shell-style
-        patterns (the JupyterHub proxy entry); anything else must match exactly.
+        patterns whose host ``*`` stands for a host the sandbox is reached at (its
+        own, or the configured public one: the Swagger UI and JupyterHub proxy
+        entries); anything else must match exactly.
     """
 
     client_id: str
@@ -133,11 +140,21 @@ class InteractiveClient:
     def row(self) -> ClientRow:
         return ClientRow(self.client_id, self.client_secret, self.kind, ())
 
-    def accepts_redirect(self, uri: str) -> bool:
-        """Whether ``uri`` is one of the registered redirect URIs."""
-        parts = urlsplit(uri)
-        if parts.fragment:
-            return False  # RFC 6749 3.1.2: no fragment in a redirect URI
+    def accepts_redirect(self, uri: str, own_hosts: Iterable[str] = ()) -> bool:
+        """Whether ``uri`` is one of the registered redirect URIs.
+
+        ``own_hosts`` are the hosts the sandbox is reached at (see ``_origins``): a
+        pattern's ``*`` host stands for one of them only, so a code can never be sent
+        to a foreign site that happens to have a matching path.
+        """
+        try:
+            parts = urlsplit(uri)
+            port = parts.port
+        except ValueError:
+            return False  # a port that is not a number
+        if parts.fragment or parts.username is not None or parts.password is not None:
+            # RFC 6749 3.1.2: no fragment; user info would only hide the real host.
+            return False
         for registered in self.redirect_uris:
             reg = urlsplit(registered)
             if reg.scheme == "http" and reg.hostname in ("127.0.0.1", "localhost") \
@@ -146,8 +163,12 @@ class InteractiveClient:
                 if (parts.scheme == "http" and parts.hostname == reg.hostname
                         and (reg.path in ("", "/") or parts.path == reg.path)):
                     return True
-            elif "*" in registered:
-                if fnmatchcase(uri.split("?")[0], registered):
+            elif reg.netloc == "*":
+                # A host pattern: only the sandbox's own hosts. The path is a pattern
+                # that may follow a proxy's prefix (a hub's base URL, Binder's ...).
+                if (parts.scheme == reg.scheme
+                        and host_key(parts.hostname, port, parts.scheme) in set(own_hosts)
+                        and fnmatchcase(parts.path, "*" + reg.path)):
                     return True
             elif uri == registered:
                 return True
@@ -204,6 +225,13 @@ class _Pending:
     email: str | None = None
     company_id: int | None = None
     response_mode: str = "query"
+    #: OpenID Connect: echoed in the ID token, so the client can tie it to its request.
+    nonce: str | None = None
+    #: When the user typed the password (now, or when the remembered session began).
+    auth_time: float | None = None
+    #: Set when a remembered session skipped the password: the same request with
+    #: ``prompt=login``, offered as "not you?" on the next page (relative, proxy-safe).
+    switch_user: str | None = None
 
     def answer(self, params: dict[str, str | None]) -> Response:
         """Send the browser back with ``params`` (query string, or an auto-posted form)."""
@@ -222,6 +250,38 @@ class _Code:
     email: str
     company_id: int | None
     expires: float
+    nonce: str | None = None
+    auth_time: float | None = None
+
+
+@dataclass
+class _Session:
+    """A browser that signed in (the sign-in session cookie points here)."""
+
+    email: str
+    created: float
+
+
+@dataclass(frozen=True)
+class Browser:
+    """What the sign-in needs to know about the browser behind a request."""
+
+    #: Hosts the sandbox is reached at (``_origins.own_hosts``): redirect patterns
+    #: may use only these.
+    hosts: frozenset[str] = frozenset()
+    #: The sign-in session cookie's value, if the browser sent one.
+    session: str | None = None
+    #: Whether the page was served over https (the cookie is then ``Secure``).
+    secure: bool = False
+
+
+#: Name of the sign-in session cookie. It carries no path: a cookie's default path is
+#: the folder of the page that set it (``.../connect`` or ``.../API/resources/oauth``),
+#: which limits it to the sign-in pages under any proxy prefix as well (a fixed
+#: ``Path=/connect`` would miss ``/user/x/proxy/8765/connect``).
+SESSION_COOKIE = "vnkit_signin_session"
+#: How long a sign-in session lasts at most (the cookie itself ends with the browser).
+SESSION_TTL = 8 * 3600
 
 
 @dataclass(frozen=True)
@@ -240,8 +300,11 @@ class SignIn:
         self.pending: dict[str, _Pending] = {}
         self.codes: dict[str, _Code] = {}
         self.legacy: dict[str, LegacyToken] = {}
-        self.used_refresh: set[str] = set()
+        self.sessions: dict[str, _Session] = {}
         self._lock = threading.Lock()
+        from ._oidc import IdTokenSigner  # PyJWT + cryptography: only on the server
+
+        self.id_tokens = IdTokenSigner(store)
         for client in INTERACTIVE_CLIENTS:
             tokens.clients.setdefault(client.client_id, client.row())
         tokens.grants["authorization_code"] = self.authorization_code_grant
@@ -254,8 +317,14 @@ class SignIn:
 
     # -- authorize: the first request ---------------------------------------
 
-    def begin(self, flow: str, query: dict[str, str]) -> Response:
-        """Check an authorize request and show the sign-in page (or refuse it)."""
+    def begin(self, flow: str, query: dict[str, str], browser: Browser = Browser()
+              ) -> Response:
+        """Check an authorize request and show the sign-in page (or refuse it).
+
+        A browser with a live sign-in session goes straight on to the company choice or
+        the consent, as Visma Connect remembers a signed-in browser (``prompt=login``
+        asks for the password all the same).
+        """
         client_id = query.get("client_id", "")
         client = demo_client(client_id)
         redirect_uri = query.get("redirect_uri", "")
@@ -267,12 +336,16 @@ class SignIn:
                                "sign-in." if client_id else "The client_id is missing.")
         if not redirect_uri:
             return _error_page(400, "invalid_request", "The redirect_uri is missing.")
-        parts = urlsplit(redirect_uri)
+        try:
+            parts = urlsplit(redirect_uri)
+        except ValueError:
+            return _error_page(400, "invalid_request", "The redirect_uri is not a valid "
+                               "address.")
         if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
             return _error_page(400, "invalid_request",
                                "The redirect_uri must use https (plain http is allowed "
                                "for loopback addresses only).")
-        if not client.accepts_redirect(redirect_uri):
+        if not client.accepts_redirect(redirect_uri, browser.hosts):
             return _error_page(400, "invalid_request",
                                f"The redirect_uri '{redirect_uri}' is not registered for "
                                f"the client '{client_id}'.")
@@ -323,17 +396,26 @@ class SignIn:
             elif not _CHALLENGE.match(challenge):
                 return refuse("invalid_request", "code_challenge is not the base64url "
                                                  "SHA-256 of a verifier.")
+        prompts = (query.get("prompt") or "").split()
         txn = secrets.token_urlsafe(18)
+        pending = _Pending(flow, client_id, redirect_uri, scopes, state, challenge,
+                           time.time(), response_mode=response_mode,
+                           nonce=query.get("nonce") or None)
         with self._lock:
             self._expire()
-            self.pending[txn] = _Pending(flow, client_id, redirect_uri, scopes, state,
-                                         challenge, time.time(),
-                                         response_mode=response_mode)
+            self.pending[txn] = pending
+            session = self.sessions.get(browser.session or "")
+        user = demo_user(session.email) if session is not None else None
+        if user is not None and "login" not in prompts:
+            pending.auth_time = session.created
+            pending.switch_user = "authorize?" + urlencode({**query, "prompt": "login"})
+            return self._signed_in(txn, pending, user)
         return _page("Sign in", _signin_form(txn, None, None))
 
     # -- authorize: the form posts ------------------------------------------
 
-    def step(self, flow: str, form: dict[str, str]) -> Response:
+    def step(self, flow: str, form: dict[str, str], browser: Browser = Browser()
+             ) -> Response:
         """Handle one posted form of the sign-in pages."""
         txn = form.get("txn", "")
         with self._lock:
@@ -344,7 +426,7 @@ class SignIn:
                                "unknown; start again from the application.")
         step = form.get("step", "")
         if step == "signin":
-            return self._signin(txn, pending, form)
+            return self._signin(txn, pending, form, browser)
         if pending.email is None:
             return _error_page(400, "invalid_request", "Sign in first.")
         if step == "company":
@@ -353,13 +435,37 @@ class SignIn:
             return self._consent(txn, pending, form)
         return _error_page(400, "invalid_request", f"Unknown step '{step}'.")
 
-    def _signin(self, txn: str, pending: _Pending, form: dict[str, str]) -> Response:
+    def _signin(self, txn: str, pending: _Pending, form: dict[str, str],
+                browser: Browser) -> Response:
         email = form.get("email", "").strip()
         user = demo_user(email)
         if user is None or not hmac.compare_digest(form.get("password", "").encode(),
                                                    user.password.encode()):
             return _page("Sign in", _signin_form(txn, email, "Wrong email or password."),
                          status=200)
+        pending.auth_time, pending.switch_user = time.time(), None
+        answer = self._signed_in(txn, pending, user)
+        # The password was right: this browser is signed in until it signs out.
+        sid = secrets.token_urlsafe(32)
+        with self._lock:
+            self._expire()
+            self.sessions[sid] = _Session(user.email, pending.auth_time)
+        answer.set_cookie(SESSION_COOKIE, sid, httponly=True, samesite="lax",
+                          secure=browser.secure, path=None)
+        return answer
+
+    def end_session(self, sid: str | None) -> bool:
+        """Sign a browser out: its session and the user's other sessions end."""
+        with self._lock:
+            session = self.sessions.pop(sid or "", None)
+            if session is None:
+                return False
+            for other in [k for k, v in self.sessions.items() if v.email == session.email]:
+                del self.sessions[other]
+        return True
+
+    def _signed_in(self, txn: str, pending: _Pending, user: DemoUser) -> Response:
+        """The page after the user is known: company choice, consent, or a refusal."""
         companies = user.companies(self.store)
         if not companies:
             self._drop(txn)
@@ -372,7 +478,8 @@ class SignIn:
         if pending.flow == "legacy" or len(companies) == 1:
             pending.company_id = companies[0].company_id if pending.flow != "legacy" else None
             return self._consent_page(txn, pending)
-        return _page("Choose a company", _company_form(txn, companies))
+        return _page("Choose a company", _company_form(txn, companies)
+                     + _switch_user_link(pending))
 
     def _company(self, txn: str, pending: _Pending, form: dict[str, str]) -> Response:
         user = demo_user(pending.email or "")
@@ -387,7 +494,8 @@ class SignIn:
 
     def _consent_page(self, txn: str, pending: _Pending) -> Response:
         company = self.store.company_by_id.get(pending.company_id or -1)
-        return _page("Allow access", _consent_form(txn, pending, company))
+        return _page("Allow access", _consent_form(txn, pending, company)
+                     + _switch_user_link(pending))
 
     def _consent(self, txn: str, pending: _Pending, form: dict[str, str]) -> Response:
         self._drop(txn)
@@ -402,7 +510,8 @@ class SignIn:
         with self._lock:
             self.codes[code] = _Code(pending.flow, pending.client_id, pending.redirect_uri,
                                      pending.scopes, pending.challenge, pending.email or "",
-                                     pending.company_id, time.time() + self.code_ttl)
+                                     pending.company_id, time.time() + self.code_ttl,
+                                     pending.nonce, pending.auth_time)
         return pending.answer({"code": code, "state": pending.state})
 
     def _drop(self, txn: str) -> None:
@@ -416,6 +525,8 @@ class SignIn:
             del self.pending[txn]
         for code in [k for k, c in self.codes.items() if now >= c.expires]:
             del self.codes[code]
+        for sid in [k for k, v in self.sessions.items() if now - v.created > SESSION_TTL]:
+            del self.sessions[sid]
 
     # -- token endpoint: grants ----------------------------------------------
 
@@ -461,8 +572,10 @@ class SignIn:
                 _s256(verifier), code.challenge):
             raise OAuthError("invalid_grant", "The code_verifier does not match the "
                                               "code_challenge.")
+        # A new token family: every token that descends from this code.
         return self._issue_user_tokens(client.client_id, code.email, code.company_id,
-                                       code.scopes, issuer)
+                                       code.scopes, issuer, uuid.uuid4().hex,
+                                       nonce=code.nonce, auth_time=code.auth_time)
 
     def refresh_grant(self, form: dict[str, str], client: ClientRow, issuer: str) -> dict:
         """``grant_type=refresh_token``: a new access token and a new refresh token."""
@@ -477,12 +590,24 @@ class SignIn:
         if claims.get("typ") != "refresh" or claims.get("client_id") != client.client_id:
             raise OAuthError("invalid_grant", "The refresh token was not issued to this "
                                               "client.")
-        jti = str(claims.get("jti"))
-        with self._lock:
-            if jti in self.used_refresh:
-                raise OAuthError("invalid_grant", "The refresh token was already used; "
-                                                  "refresh tokens rotate on every use.")
-            self.used_refresh.add(jti)
+        family = claims.get("fam")
+        family = family if isinstance(family, str) and family else None
+        expires = float(claims.get("exp", 0))
+        ledger = self.tokens.ledger
+        if ledger.is_revoked(family):
+            raise OAuthError("invalid_grant", "The refresh token was revoked: a refresh "
+                                              "token of this sign-in was used twice. "
+                                              "Sign in again.")
+        if not ledger.use_refresh(str(claims.get("jti")), family, expires):
+            # A replay: two parties hold this chain (one of them stole it), and the
+            # server cannot tell which is the rightful one. End the whole family.
+            if family is not None:
+                ledger.revoke_family(family, max(expires, time.time()
+                                                 + self.settings.token_ttl))
+            raise OAuthError("invalid_grant", "The refresh token was already used; "
+                                              "refresh tokens rotate on every use. Every "
+                                              "token of this sign-in is now revoked: sign "
+                                              "in again.")
         scopes = list(claims.get("scope") or [])
         asked = (form.get("scope") or "").split()
         if asked:
@@ -492,10 +617,12 @@ class SignIn:
                                                   + ", ".join(extra))
             scopes = asked + (["offline_access"] if "offline_access" not in asked else [])
         return self._issue_user_tokens(client.client_id, str(claims.get("sub")),
-                                       claims.get("company_id"), scopes, issuer)
+                                       claims.get("company_id"), scopes, issuer,
+                                       family or uuid.uuid4().hex)
 
     def _issue_user_tokens(self, client_id: str, email: str, company_id: int | None,
-                           scopes: list[str], issuer: str) -> dict:
+                           scopes: list[str], issuer: str, family: str, *,
+                           nonce: str | None = None, auth_time: float | None = None) -> dict:
         now = time.time()
         ttl = int(self.settings.token_ttl)
         company = self.store.company_by_id.get(company_id or -1)
@@ -503,21 +630,25 @@ class SignIn:
         claims = {"iss": issuer, "aud": INTERACTIVE_API, "sub": email,
                   "client_id": client_id, "tenant_id": tenant_id, "company_id": company_id,
                   "scope": list(scopes), "iat": int(now), "nbf": int(now),
-                  "exp": round(now + ttl, 3), "jti": uuid.uuid4().hex}
+                  "exp": round(now + ttl, 3), "jti": uuid.uuid4().hex, "fam": family}
         answer = {"access_token": encode_jwt(claims, self.store.signing_key),
                   "expires_in": ttl, "token_type": "Bearer", "scope": " ".join(scopes)}
         if "openid" in scopes:
             user = demo_user(email)
-            answer["id_token"] = encode_jwt(
-                {"iss": issuer, "aud": client_id, "sub": email, "email": email,
-                 "name": user.name if user else email, "iat": int(now),
-                 "exp": round(now + ttl, 3)}, self.store.signing_key)
+            id_claims = {"iss": issuer, "aud": client_id, "sub": email, "email": email,
+                         "name": user.name if user else email, "iat": int(now),
+                         "exp": int(now + ttl)}
+            if auth_time is not None:
+                id_claims["auth_time"] = int(auth_time)
+            if nonce is not None:
+                id_claims["nonce"] = nonce
+            answer["id_token"] = self.id_tokens.sign(id_claims)
         registered = demo_client(client_id)
         if "offline_access" in scopes and registered is not None and registered.client_secret:
             answer["refresh_token"] = encode_jwt(
                 {"iss": issuer, "typ": "refresh", "sub": email, "client_id": client_id,
                  "company_id": company_id, "scope": scopes, "iat": int(now),
-                 "exp": round(now + REFRESH_TTL), "jti": uuid.uuid4().hex},
+                 "exp": round(now + REFRESH_TTL), "jti": uuid.uuid4().hex, "fam": family},
                 self.store.signing_key)
         return answer
 
@@ -627,7 +758,23 @@ def _signin_form(txn: str, email: str | None, error: str | None) -> str:
             '<label for="password">Password</label>'
             '<input type="password" id="password" name="password" '
             'autocomplete="current-password" required>'
-            '<button type="submit" id="signin">Sign in</button></form>')
+            '<button type="submit" id="signin">Sign in</button></form>'
+            f'<p class="note" id="demo-user">{_DEMO_USER_HINT}</p>')
+
+
+#: One line on the sandbox's sign-in page: whom to sign in as (demo values only).
+_DEMO_USER_HINT = html.escape(
+    f"Demo user: {DEMO_USERS[0].email}, password {DEMO_USERS[0].password} (every "
+    "company); the others are in vnkit.sandbox.demo_users().")
+
+
+def _switch_user_link(pending: _Pending) -> str:
+    """"Not you?" under a page reached through a remembered sign-in session."""
+    if not pending.switch_user:
+        return ""
+    return (f'<p class="note">Signed in as {html.escape(pending.email or "")}. '
+            f'<a id="switch-user" href="{html.escape(pending.switch_user)}">Not you? Sign '
+            "in as someone else</a></p>")
 
 
 def _company_form(txn: str, companies: Iterable[CompanyRow], error: str | None = None) -> str:
@@ -693,8 +840,8 @@ def discovery_fields(issuer: str | None = None) -> dict:
         "response_modes_supported": ["query", "form_post"],
         "code_challenge_methods_supported": ["S256"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["HS256"],
-        "claims_supported": ["sub", "email", "name"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "claims_supported": ["sub", "email", "name", "nonce", "auth_time"],
         "scopes_supported": sorted(SERVICE_SCOPES | INTERACTIVE_SCOPES | OPENID_SCOPES),
     }
 
@@ -732,26 +879,32 @@ def install(app: FastAPI, store: Store, settings: Settings, tokens: TokenService
     app.state.signin = signin
     no_store = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
+    def browser(request: Request) -> Browser:
+        return Browser(own_hosts(request), request.cookies.get(SESSION_COOKIE),
+                       request.url.scheme == "https")
+
     @app.get("/connect/authorize", tags=["Visma Connect"],
              summary="Interactive sign-in (authorization code + PKCE S256)")
     async def authorize(request: Request) -> Response:
-        return signin.begin("connect", dict(request.query_params))
+        return signin.begin("connect", dict(request.query_params), browser(request))
 
     @app.post("/connect/authorize", include_in_schema=False)
     async def authorize_step(request: Request) -> Response:
-        return signin.step("connect", _form_of(await request.body()))
+        return signin.step("connect", _form_of(await request.body()), browser(request))
 
     @app.get("/.well-known/openid-configuration/jwks", tags=["Visma Connect"],
-             summary="Public signing keys (none: the sandbox signs with a private HS256 key)")
+             summary="Public key of the ID tokens (RS256), as a JSON Web Key Set")
     async def jwks() -> Response:
-        # Visma Connect publishes RSA keys here; the sandbox's tokens are HMAC-signed
-        # with a key that never leaves the server, so there is nothing to publish.
-        return _json(200, {"keys": []})
+        # Only ID tokens are signed with this key; access tokens stay HMAC-signed with
+        # a key that never leaves the server (only the sandbox checks them).
+        return _json(200, signin.id_tokens.jwks())
 
     @app.get("/connect/userinfo", tags=["Visma Connect"], summary="The signed-in user")
     async def userinfo(request: Request) -> Response:
         try:
             claims = _user_claims(store, request.headers.get("authorization"))
+            if tokens.ledger.is_revoked(claims.get("fam")):
+                raise TokenError("The access token was revoked: sign in again.")
         except TokenError as exc:
             return unauthorized(str(exc))
         user = demo_user(str(claims.get("sub")))
@@ -762,24 +915,31 @@ def install(app: FastAPI, store: Store, settings: Settings, tokens: TokenService
 
     @app.get("/connect/endsession", tags=["Visma Connect"], summary="Sign out")
     async def endsession(request: Request) -> Response:
-        # Sessions of the sandbox end with each sign-in, so there is nothing to forget;
-        # send the browser on only to an address the named client registered.
+        # End the browser's sign-in session, then send it on only to an address the
+        # named client registered (on a host of the sandbox for a pattern).
+        signin.end_session(request.cookies.get(SESSION_COOKIE))
         target = request.query_params.get("post_logout_redirect_uri")
         client = demo_client(request.query_params.get("client_id", ""))
-        if target and client is not None and client.accepts_redirect(target):
+        if target and client is not None and client.accepts_redirect(
+                target, own_hosts(request)):
             state = request.query_params.get("state")
-            return _redirect(target, {"state": state}) if state else \
+            answer = _redirect(target, {"state": state}) if state else \
                 RedirectResponse(target, status_code=302)
-        return _page("Signed out", "<h1>Signed out</h1><p>You can close this window.</p>")
+        else:
+            answer = _page("Signed out", "<h1>Signed out</h1><p>You can close this "
+                           "window.</p>")
+        answer.delete_cookie(SESSION_COOKIE, path=None, secure=request.url.scheme == "https",
+                             httponly=True, samesite="lax")
+        return answer
 
     @app.get("/API/resources/oauth/authorize", tags=["VNI (retired)"],
              summary="Legacy VNI sign-in (article 03), scope financialstasks")
     async def legacy_authorize(request: Request) -> Response:
-        return signin.begin("legacy", dict(request.query_params))
+        return signin.begin("legacy", dict(request.query_params), browser(request))
 
     @app.post("/API/resources/oauth/authorize", include_in_schema=False)
     async def legacy_authorize_step(request: Request) -> Response:
-        return signin.step("legacy", _form_of(await request.body()))
+        return signin.step("legacy", _form_of(await request.body()), browser(request))
 
     @app.post("/API/security/api/v2/token", tags=["VNI (retired)"],
               summary="Legacy VNI token endpoint: answers {token, token_type, scope}")

@@ -432,6 +432,8 @@ def ensure_template(data: ModuleType, seed: int,
     path = template_path(data, seed)
     documents = docs_path(path)
     if path.exists() and documents.exists():
+        _private(path)  # a template built by an earlier version is 0644
+        _private(documents)
         return path
     with _file_lock(path.with_suffix(".lock")):
         if path.exists() and documents.exists():  # built while we waited for the lock
@@ -444,6 +446,8 @@ def ensure_template(data: ModuleType, seed: int,
         tmp_docs = tmp + ".docs"
         try:
             build_template(Path(tmp), data, seed, documents=Path(tmp_docs))
+            _private(Path(tmp))
+            _private(Path(tmp_docs))
             # Documents first: the main file's presence is what says "complete".
             os.replace(tmp_docs, documents)
             os.replace(tmp, path)
@@ -527,6 +531,7 @@ def prepare_working_db(template: Path, db: str | os.PathLike | None = None,
     with _file_lock(path.with_name(path.name + ".lock")):
         if reset or not _is_copy_of(path, template):
             _copy_template(template, path)
+        _private(path)  # also a database made by an earlier version, 0644
         _set_meta(path, "docs_path", str(docs_path(template).resolve()))
     return path
 
@@ -571,9 +576,19 @@ def _set_meta(path: Path, key: str, value: str) -> None:
         conn.close()
 
 
+def _private(path: Path) -> None:
+    """Owner-only access (0600): the files hold the signing key and client secrets."""
+    with contextlib.suppress(OSError):  # not ours to change, or gone meanwhile
+        os.chmod(path, 0o600)
+
+
 def _copy_template(template: Path, path: Path) -> None:
     tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
+        # Private before the key goes in; SQLite gives -wal/-shm the same mode.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.close(fd)
+        _private(tmp)
         shutil.copyfile(template, tmp)
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:

@@ -82,7 +82,11 @@ def loopback_problem(url: Any) -> str | None:
     """Why ``url`` may not receive deliveries from the sandbox, or None if it may."""
     if not isinstance(url, str) or not url.strip():
         return "the URL is missing"
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises for a port that is not a number 0-65535
+    except ValueError as exc:
+        return f"'{url}' is not a valid URL ({exc})"
     if parts.scheme not in ("http", "https"):
         return f"'{url}' is not an http(s) URL"
     host = (parts.hostname or "").lower()
@@ -599,6 +603,9 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
     Call before the catch-all route is added, so these paths are matched first.
     """
     global _current
+    from . import _admin  # the admin routes' guard (FastAPI; server side only)
+
+    _admin.enable(app)
     hub = WebhookHub(store, settings)
     _current = hub
     demo_client = next(iter(store.clients), None)
@@ -606,13 +613,19 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
     def remember_base(request: Request) -> None:
         hub.base_url = str(request.base_url).rstrip("/")
 
+    def admin_object(body: Any) -> tuple[dict | None, Response | None]:
+        # The guard parsed the JSON; these calls take an object.
+        if not isinstance(body, dict):
+            return None, _message(400, "The request body must be a JSON object.")
+        return body, None
+
     # -- admin: the Developer Portal stand-in ---------------------------------
 
     @app.post("/sandbox/admin/webhooks", tags=["sandbox"], status_code=201,
               summary="Subscribe a URL to webhook events (stands in for the Developer Portal)")
-    async def add_subscription(request: Request) -> Response:
+    async def add_subscription(request: Request, body: Any = _admin.BODY) -> Response:
         remember_base(request)
-        data, error = await _body(request)
+        data, error = admin_object(body)
         if error:
             return error
         assert data is not None  # no error: _body read an object
@@ -643,18 +656,19 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
         hub.subscriptions[sub.id] = sub
         return _json(201, sub.public())
 
-    @app.get("/sandbox/admin/webhooks", tags=["sandbox"], summary="Webhook subscriptions")
+    @app.get("/sandbox/admin/webhooks", tags=["sandbox"], dependencies=_admin.ADMIN,
+             summary="Webhook subscriptions")
     async def list_subscriptions() -> Response:
         return _json(200, [s.public() for s in hub.subscriptions.values()])
 
     @app.delete("/sandbox/admin/webhooks/{subscription_id}", tags=["sandbox"],
-                summary="Remove a webhook subscription")
+                dependencies=_admin.ADMIN, summary="Remove a webhook subscription")
     async def delete_subscription(subscription_id: str) -> Response:
         if hub.subscriptions.pop(subscription_id, None) is None:
             return _message(404, f"Subscription '{subscription_id}' was not found.")
         return Response(status_code=204)
 
-    @app.get("/sandbox/admin/webhooks/events", tags=["sandbox"],
+    @app.get("/sandbox/admin/webhooks/events", tags=["sandbox"], dependencies=_admin.ADMIN,
              summary="Event ids a subscription may name")
     async def list_events() -> Response:
         names = [e for name in ENTITIES for e in entity_events(name)]
@@ -662,9 +676,9 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
 
     @app.post("/sandbox/admin/webhooks/emit", tags=["sandbox"], status_code=202,
               summary="Raise a record event as if the record had changed")
-    async def admin_emit(request: Request) -> Response:
+    async def admin_emit(request: Request, body: Any = _admin.BODY) -> Response:
         remember_base(request)
-        data, error = await _body(request)
+        data, error = admin_object(body)
         if error:
             return error
         assert data is not None  # no error: _body read an object
@@ -681,22 +695,22 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
         return _json(202, {"notificationIds": ids})
 
     @app.get("/sandbox/admin/webhooks/deliveries", tags=["sandbox"],
-             summary="Delivery log: every notification, its attempts and state")
+             dependencies=_admin.ADMIN, summary="Delivery log: every notification, its attempts and state")
     async def list_deliveries() -> Response:
         with hub._lock:
             items = [d.public() for d in hub.deliveries.values()]
         return _json(200, items)
 
     @app.get("/sandbox/admin/webhooks/feedback", tags=["sandbox"],
-             summary="What integrators posted to v1/webhooknotificationfeedback")
+             dependencies=_admin.ADMIN, summary="What integrators posted to v1/webhooknotificationfeedback")
     async def list_feedback() -> Response:
         return _json(200, list(hub.feedback))
 
     @app.post("/sandbox/admin/automation", tags=["sandbox"], status_code=201,
               summary="Automation action: when an entity gets a status, POST to a URL")
-    async def add_rule(request: Request) -> Response:
+    async def add_rule(request: Request, body: Any = _admin.BODY) -> Response:
         remember_base(request)
-        data, error = await _body(request)
+        data, error = admin_object(body)
         if error:
             return error
         assert data is not None  # no error: _body read an object
@@ -722,12 +736,13 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
         hub.rules[rule.id] = rule
         return _json(201, rule.public())
 
-    @app.get("/sandbox/admin/automation", tags=["sandbox"], summary="Automation actions")
+    @app.get("/sandbox/admin/automation", tags=["sandbox"], dependencies=_admin.ADMIN,
+             summary="Automation actions")
     async def list_rules() -> Response:
         return _json(200, [r.public() for r in hub.rules.values()])
 
     @app.delete("/sandbox/admin/automation/{rule_id}", tags=["sandbox"],
-                summary="Remove an automation action")
+                dependencies=_admin.ADMIN, summary="Remove an automation action")
     async def delete_rule(rule_id: str) -> Response:
         if hub.rules.pop(rule_id, None) is None:
             return _message(404, f"Automation action '{rule_id}' was not found.")
@@ -735,12 +750,13 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
 
     @app.post("/sandbox/admin/automation/{rule_id}/trigger", tags=["sandbox"],
               status_code=202, summary="Press the action's button on one record")
-    async def trigger_rule(rule_id: str, request: Request) -> Response:
+    async def trigger_rule(rule_id: str, request: Request,
+                           body: Any = _admin.BODY) -> Response:
         remember_base(request)
         rule = hub.rules.get(rule_id)
         if rule is None:
             return _message(404, f"Automation action '{rule_id}' was not found.")
-        data, error = await _body(request)
+        data, error = admin_object(body)
         if error:
             return error
         assert data is not None  # no error: _body read an object
@@ -781,7 +797,7 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
 
     def legacy_check(data: dict) -> str | None:
         event = data.get("event")
-        if event not in {e["eventType"] for e in LEGACY_EVENTS}:
+        if not isinstance(event, str) or event not in {e["eventType"] for e in LEGACY_EVENTS}:
             return (f"event: '{event}' is not an event type; see GET resources/v1/event "
                     "(e.g. customer_changed).")
         problem = loopback_problem(data.get("hookUri"))
@@ -834,7 +850,11 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
             principal, company_id, error = await legacy_guard(request)
             if error:
                 return None, error
-            item = hub.legacy.get(int(subscription_id)) if subscription_id.isdigit() else None
+            # Ids are plain numbers: str.isdigit alone takes "²" and other scripts'
+            # digits, which int() then refuses.
+            plain = (subscription_id.isascii() and subscription_id.isdigit()
+                     and len(subscription_id) <= 18)
+            item = hub.legacy.get(int(subscription_id)) if plain else None
             if item is None or (item["owner"], item["companyId"]) != (
                     principal.subject, company_id):
                 return None, _message(404, f"Subscription '{subscription_id}' was not found.")
