@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -66,7 +67,13 @@ def _json_body(response: requests.Response) -> Any:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
             pass
-    return response.json()
+    # The standard library's decoder, not response.json(): requests switches to simplejson
+    # when it is installed (dlt brings it), which refuses NaN, so pages would decode
+    # differently from one environment to the next.
+    try:
+        return json.loads(response.text)
+    except json.JSONDecodeError as exc:
+        raise requests.exceptions.JSONDecodeError(exc.msg, exc.doc, exc.pos) from exc
 
 
 def _strip_query(url: str) -> str:
