@@ -213,14 +213,14 @@ def test_lists_show_references_only_when_expanded(att_box, att_client, docs):
     attachment_id(post_file(att_client.session, api_url(
         att_box, f"customerinvoice/{key}/attachment"), b"e", "expand.pdf"))
 
-    def listed(**params) -> dict:
-        rows = att_client.get("customerinvoice", pageSize=3, **params)
+    def listed(unchecked=None, **params) -> dict:
+        rows = att_client.get("customerinvoice", pageSize=3, unchecked=unchecked, **params)
         return next(r for r in rows if r["referenceNumber"] == key)
 
     assert listed()["attachments"] == []
     assert any(r["name"] == "expand.pdf" for r in listed(expandAttachments="true")
                ["attachments"])
-    assert any(r["name"] == "expand.pdf" for r in listed(ExpandAttachment="True")
+    assert any(r["name"] == "expand.pdf" for r in listed(unchecked={"ExpandAttachment": "True"})
                ["attachments"])
 
 
