@@ -1238,7 +1238,7 @@ class _Company:
         for days in (10, 14, 20, 30, 45, 60):
             desc = t("terms").format(days)
             self.terms[days] = {"id": str(days), "description": desc}
-            yield "creditTerms", {
+            yield "creditTerm", {
                 "id": str(days), "description": desc, "visibleTo": "AL", "dueDateType": "N",
                 "moveDueDateIfOnTheWeekend": "1", "dueDay1": days, "discountType": "N",
                 "discountDay": 0, "discountPercent": 0.0, "delayDays": 0,
@@ -1249,7 +1249,7 @@ class _Company:
         self.unit = {key: codes[self.li] for key, (codes, _) in _UNITS.items()}
         piece = self.unit["piece"]
         for key, (codes, factor) in sorted(_UNITS.items(), key=lambda kv: kv[1][0][self.li]):
-            yield "unitOfMeasure", {
+            yield "unitofmeasure", {
                 "unit": codes[self.li], "description": t(f"uom.{key}"),
                 "fromUnit": codes[self.li], "toUnit": piece, "unitMultDiv": "Multiply",
                 "unitRate": factor, "supplementaryMeasureUnit": None}
@@ -1427,11 +1427,11 @@ class _Company:
         customer_attrs = ("SEGMENT", "DATETEST", "TEST") if self.p.article else ("SEGMENT",)
         for cls, zone, ids in (("1", "01", customer_attrs), ("2", "02", ("SEGMENT",)),
                                ("3", "01", ("SEGMENT",)), ("4", "01", ())):
-            yield "customerClass", {"id": cls, "description": t(f"cclass.{cls}"),
+            yield "customer/customerClass", {"id": cls, "description": t(f"cclass.{cls}"),
                                     "taxZoneId": zone, "requiredTaxzoneId": True,
                                     "paymentMethodId": "BANK", "attributes": attrs(*ids)}
         for cls in ("1", "2", "3"):
-            yield "supplierClass", {"id": cls, "description": t(f"sclass.{cls}"),
+            yield "supplier/supplierClass", {"id": cls, "description": t(f"sclass.{cls}"),
                                     "attributes": attrs("PREFERRED") if cls != "3" else []}
         self.item_class_ref = {}
         classes = [(c.id, c.description[self.li], c.type) for c in _ITEM_CLASSES]
@@ -1443,7 +1443,7 @@ class _Company:
                                                     "TEXT")}.get(cid, ())
             self.item_class_ref[cid] = {"id": cid, "description": desc, "type": kind,
                                         "attributes": []}
-            yield "itemClass", {"id": cid, "description": desc, "type": kind,
+            yield "inventory/itemClass", {"id": cid, "description": desc, "type": kind,
                                 "attributes": attrs(*ids)}
 
     def attribute(self, attribute_id: str, value: str) -> dict:
