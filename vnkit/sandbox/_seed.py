@@ -1185,7 +1185,7 @@ class _Company:
                 "accountClass": None, "type": kind, "active": True, "description": desc,
                 "useDefaultSub": False, "postOption": "Summary", "currency": None,
                 "taxCategory": None, "cashAccount": key == "bank",
-                "publicCode1": int(cd) if self.country == "NO" else None,
+                "publicCode1": cd if self.country == "NO" else None,
                 "externalCode1": None, "externalCode2": None, "analysisCode": None,
                 "lastModifiedDateTime": stamp()})
 
@@ -1629,6 +1629,7 @@ class _Company:
             c.location, c.internal_id, c.country = location, internal, loc.country
             c.einvoice = e_invoice
             self.customers.append(c)
+        self.customer_by_number = {c.number: c for c in self.customers}
 
     # -- projects (planned here, yielded last with their totals) ----------------------------
 
@@ -2666,8 +2667,10 @@ def generate(seed: int = DEFAULT_SEED, *, companies: Iterable[int] | None = None
         if unknown:
             raise ValueError(f"unknown demo company id(s): {sorted(unknown)}; "
                              f"known: {sorted(_PLANS)}")
+    from ._demo import company_records
+
     for company in COMPANIES:
         if wanted is not None and company.company_id not in wanted:
             continue
-        for entity, record in _Company(_PLANS[company.company_id], seed).records():
+        for entity, record in company_records(_Company(_PLANS[company.company_id], seed)):
             yield company.company_id, entity, record

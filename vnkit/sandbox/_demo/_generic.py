@@ -1,0 +1,207 @@
+"""Every remaining resource, filled from its DTO with references to real records.
+
+Where the API is regular and the demo companies give the data no story of its own
+(classes, codes, settings, fixed assets, expense claims ...), records come from
+:func:`~vnkit.sandbox._demo._shape.make` and are then *grounded*: every field, at any
+depth, whose name says it refers to a customer, supplier, item, warehouse, account,
+subaccount, branch, project, employee, currency or period is set to a record that
+exists in the same company, in the field's own type (a number text or a nested
+reference). Keys are numbered, dates fall inside the company's document period.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+from ..._surface import surface
+from .. import _seed as S
+from ._reference import employees, salespersons
+from ._shape import fit, make, resource_dto
+
+# Resources made by the hand-written generators or the other modules of this package.
+HANDLED = frozenset({
+    "account", "attribute", "branch", "creditTerm", "currency", "customer",
+    "customer/customerClass", "customerCreditNote", "customerDebitNote", "customerinvoice",
+    "inventory", "inventory/itemClass", "project", "purchaseorder", "subaccount", "supplier",
+    "supplier/supplierClass", "supplierInvoice", "supplierPayment", "unitofmeasure", "vat",
+    "vatCategory", "vatZone", "warehouse",
+    "customerdocument", "supplierdocument", "purchaseorderbasic", "projectbasic",
+    "customerPayment", "journaltransaction", "GeneralLedgerTransactions",
+    "generalLedgerBalance", "customer/balance", "supplier/balance", "supplier/POBalance",
+    "salesorder", "salesorderbasic", "salesorder/{orderType}/{orderNbr}/commissions",
+    "shipment", "PurchaseReceipt", "PurchaseReceiptBasic",
+    "inventory/barcode/purchasereceipt/{receiptNbr}",
+    "country", "ledger", "financialPeriod", "department", "salesperson", "employee",
+    "paymentmethod", "cashaccount", "currencyratetype", "currencyrate", "carrier",
+    "numberSequence",
+})
+
+# Documents get more records than settings; the large company a few more again.
+_DOCUMENTS = frozenset({
+    "budget", "cashsale", "cashTransaction", "contact", "creditNote", "customerContract",
+    "customerCreditWriteOff", "customerOverdueCharge", "customerSalesPrice", "discount",
+    "expenseClaim", "expenseReceipt", "fixedAsset", "fixedAssetTransaction",
+    "inventoryadjustment", "inventoryissue", "inventoryReceipt", "inventoryTransfer",
+    "kitassembly", "project/tasks", "projectbudget", "projecttransaction", "timeCard",
+    "contractUsage", "location", "supplierlocation",
+    "customer/{customerCd}/directdebit", "customer/{customerCd}/salespersons",
+    "customerpaymentmethod/{customerId}", "inventory/{inventoryNumber}/crossReferences",
+    "inventorysummary/{inventoryNumber}", "multilanguage/inventory/{inventoryNumber}",
+})
+_SINGLE = frozenset({"firstTimeStartup/status", "organization"})
+
+_KEY_ENDS = ("refnbr", "referencenumber", "nbr", "number", "id", "cd", "code", "no")
+
+
+def _is_ref(lname: str, *words: str) -> bool:
+    return any(lname == w or lname.startswith(w) and lname[len(w):] in (
+        "", "id", "cd", "nbr", "number", "no") for w in words)
+
+
+class _Context:
+    """The company's real records that generic data may refer to."""
+
+    def __init__(self, co, sales) -> None:
+        self.co = co
+        self.customers = [c for c in co.customers if c.status != "Inactive"] or co.customers
+        self.suppliers = co.suppliers
+        self.items = co.items
+        self.stock = [it for it in co.items if it.stock] or co.items
+        self.accounts = list(co.acct.values())
+        self.subs = list(co.sub.values())
+        self.projects = [p for p in co.project_list] or [{"id": "X", "description": ""}]
+        self.people = employees(co)
+        self.sales = salespersons(co)
+        self.first, self.last = co.p.first_day, co.p.as_of
+
+    def day(self, rng: random.Random) -> int:
+        return S._workday(self.first + rng.randrange(self.last - self.first + 1))
+
+    def value(self, lname: str, f, rng: random.Random, pins: dict):
+        """A grounded value for a field, or ``...`` when the name means nothing known."""
+        co = self.co
+        if f.type == "array" or f.enum:
+            return ...
+        if _is_ref(lname, "customer", "customervendor"):
+            c = pins.get("customer") or rng.choice(self.customers)
+            return c.number if not f.dto else {"internalId": c.internal_id,
+                                               "number": c.number, "name": c.name,
+                                               "id": c.number, "description": c.name}
+        if _is_ref(lname, "supplier", "vendor"):
+            s = rng.choice(self.suppliers)
+            return s.number if not f.dto else {"internalId": s.internal_id,
+                                               "number": s.number, "name": s.name,
+                                               "id": s.number, "description": s.name}
+        if _is_ref(lname, "inventory", "item", "inventoryitem") and lname != "itemclass":
+            it = pins.get("item") or rng.choice(self.items)
+            return it.number if not f.dto else {"number": it.number, "id": it.number,
+                                                "description": it.description}
+        if _is_ref(lname, "warehouse", "site", "fromwarehouse", "towarehouse"):
+            w = rng.choice(co.warehouses)
+            return w["id"] if not f.dto else dict(w)
+        if _is_ref(lname, "account", "debitaccount", "creditaccount", "expenseaccount",
+                   "salesaccount", "cogsaccount", "accountnumber"):
+            a = rng.choice(self.accounts)
+            return a["number"] if not f.dto else {**a, "id": a["number"]}
+        if _is_ref(lname, "subaccount", "sub", "debitsubaccount", "creditsubaccount",
+                   "expensesubaccount", "salessubaccount"):
+            s = rng.choice(self.subs)
+            return s["subaccountNumber"] if not f.dto else {
+                **s, "id": s["subaccountNumber"], "number": s["subaccountNumber"]}
+        if _is_ref(lname, "branch", "branchnumber"):
+            return co.branch["number"] if not f.dto else {**co.branch,
+                                                          "id": co.branch["number"]}
+        if _is_ref(lname, "project", "projectcd"):
+            p = rng.choice(self.projects)
+            return p["id"] if not f.dto else {"id": p["id"], "description": p["description"]}
+        if _is_ref(lname, "employee", "claimedby", "owner"):
+            number, name, _ = pins.get("employee") or rng.choice(self.people)
+            return number if not f.dto else {"id": number, "number": number, "name": name,
+                                             "description": name}
+        if _is_ref(lname, "salesperson"):
+            sid, name = rng.choice(self.sales)
+            return sid if not f.dto else {"id": sid, "description": name}
+        if lname in ("currency", "currencyid", "curyid", "basecurrency"):
+            return co.base if not f.dto else {"id": co.base, "description": co.base}
+        if lname in ("uom", "unit", "baseunit", "salesunit", "purchaseunit"):
+            return co.unit["piece"] if not f.dto else ...
+        if not f.dto and f.type == "string" and lname.endswith("period"):
+            return S._period(pins["day"])
+        if not f.dto and f.type == "date-time":
+            return S._stamp(pins["day"], S._office_ms(rng)) if "modified" in lname or (
+                "created" in lname) else S._date(pins["day"])
+        return ...
+
+    def ground(self, obj: dict, dto: str, rng: random.Random, pins: dict,
+               depth: int = 0) -> dict:
+        for name, f in surface().dto(dto).items():
+            if name not in obj:
+                continue
+            value = self.value(name.lower(), f, rng, pins)
+            if value is not ... and not (isinstance(value, dict) if f.dto
+                                         else isinstance(value, str)
+                                         and f.type in ("string", "date-time")):
+                value = ...  # a reference of another type (an internal integer id)
+            if value is not ...:
+                obj[name] = fit(value, f.dto) if f.dto and isinstance(value, dict) else value
+            elif depth < 3 and f.dto and isinstance(obj[name], dict):
+                self.ground(obj[name], f.dto, rng, pins, depth + 1)
+            elif depth < 3 and f.items_dto and isinstance(obj[name], list):
+                for item in obj[name]:
+                    if isinstance(item, dict):
+                        self.ground(item, f.items_dto, rng, pins, depth + 1)
+        return obj
+
+
+def _key_field(dto: str) -> str | None:
+    for name, f in surface().dto(dto).items():
+        lname = name.lower()
+        if f.type == "string" and lname.endswith(_KEY_ENDS) and not _is_ref(
+                lname, "customer", "supplier", "inventory", "branch", "project", "employee",
+                "account", "subaccount", "warehouse", "currency", "vendor", "salesperson"):
+            return name
+    return None
+
+
+def _parent_param(resource: str) -> str | None:
+    start = resource.find("{")
+    return None if start < 0 else resource[start + 1:resource.index("}")]
+
+
+def records(co, sales) -> Iterator[tuple[str, dict]]:
+    ctx = _Context(co, sales)
+    large = co.p.invoices > 10_000
+    for resource in surface().resources():
+        if resource in HANDLED:
+            continue
+        dto = resource_dto(resource)
+        rng = co.rng(f"generic/{resource}")
+        count = (1 if resource in _SINGLE else (40 if large else 12)
+                 if resource in _DOCUMENTS else 3)
+        key = _key_field(dto)
+        param = _parent_param(resource)
+        for k in range(1, count + 1):
+            pins = {"day": ctx.day(rng)}
+            parent = None
+            if param is not None:
+                if "inventory" in param.lower():
+                    pins["item"] = ctx.stock[(k * 7) % len(ctx.stock)]
+                    value = pins["item"].number
+                elif "customer" in param.lower():
+                    pins["customer"] = ctx.customers[(k * 13) % len(ctx.customers)]
+                    value = (str(pins["customer"].internal_id) if "id" in param.lower()
+                             else pins["customer"].number)
+                else:
+                    value = f"{k:04d}"
+                parent = resource.replace("{" + param + "}", value)
+            if "employee" in resource.lower() or resource in ("expenseClaim",
+                                                              "expenseReceipt", "timeCard"):
+                pins["employee"] = ctx.people[k % len(ctx.people)]
+            record = make(dto, rng)
+            ctx.ground(record, dto, rng, pins)
+            if key is not None and parent is None:
+                record[key] = f"{k:06d}" if count > 3 or resource in _SINGLE else f"{k:02d}"
+            if parent is not None:
+                record["_parent"] = parent
+            yield resource, record
