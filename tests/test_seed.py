@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections import Counter, defaultdict
 from datetime import datetime
 
@@ -499,8 +498,9 @@ def test_references_point_at_existing_reference_data(small):
 # --------------------------------------------------------------------------- large
 
 
-def test_large_company_size_speed_and_spread():
-    started = time.perf_counter()
+def test_large_company_size_and_spread():
+    # Its generation time is a benchmark figure (house rule: no timed tests); the
+    # machines running the suite are shared and their wall clock says little.
     counts: Counter = Counter()
     due_years: Counter = Counter()
     statuses: Counter = Counter()
@@ -515,8 +515,6 @@ def test_large_company_size_speed_and_spread():
             modified_years[record["lastModifiedDateTime"][:4]] += 1
         elif entity == "supplierInvoice":
             spend_months.add(record["financialPeriod"])
-    elapsed = time.perf_counter() - started
-    assert elapsed < 25, f"the large company took {elapsed:.1f} s"
     assert counts["customer"] >= 20_000
     assert counts["customerinvoice"] >= 50_000
     assert 1_500 <= counts["supplier"] <= 2_500

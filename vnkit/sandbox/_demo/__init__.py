@@ -20,12 +20,13 @@ from collections.abc import Iterator
 
 from .. import _seed as S
 from ._books import Books
-from ._shape import complete, fit, resource_dto
+from ._shape import complete, fit, forget_shared, resource_dto
 
 __all__ = ["company_records"]
 
 S._T.update({
     "ledger.actual": ("Hovedbok", "Huvudbok", "Pääkirja", "Hovedbog"),
+    "opening": ("Inngående balanse", "Ingående balans", "Avaava tase", "Åbningsbalance"),
 })
 
 
@@ -55,6 +56,7 @@ def company_records(co) -> Iterator[tuple[str, dict]]:
         yield name, complete(record, resource_dto(name))
     for name, record in _generic.records(co, sales):
         yield name, complete(record, resource_dto(name))
+    forget_shared()
 
 
 _VIEWS = {

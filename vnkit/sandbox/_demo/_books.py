@@ -42,6 +42,7 @@ class Books:
 
     def __init__(self, co) -> None:
         self.co = co
+        self.books_from = co.p.books_from or co.p.first_day
         # postings: (day, module, ms, ref, partner number, control cents (debit +),
         #            [(account key, sub number, cents (debit +), vat id or None)], text)
         self.postings: list[tuple] = []
@@ -166,9 +167,17 @@ class Books:
         bank = co.acct["bank"]["number"]
         branch = co.branch["number"]
         rng = co.rng("customerPayment")
-        for k, ((when, customer, kind), docs) in enumerate(sorted(groups.items()), start=1):
-            number = f"{k:06d}"
+        k = 0
+        for (when, customer, kind), docs in sorted(groups.items()):
             amount = sum(c for _, c, _ in docs)
+            sign = 1 if kind == "Refund" else -1  # receivables: a payment is a credit
+            if when < self.books_from:
+                # before the ledger's cut-over: only its effect on the opening balance
+                self.postings.append((when, "AR", 2, None, customer, sign * amount,
+                                      [(bank, "00-000", -sign * amount, None)], "", kind))
+                continue
+            k += 1
+            number = f"{k:06d}"
             lines = []
             for doc, cents, doc_kind in docs:
                 lines.append({
@@ -183,7 +192,6 @@ class Books:
                     "crossRate": 1.0})
             ref = {"number": customer, "name": self.customer_refs[customer]["name"]}
             stamp = S._stamp(when, S._office_ms(rng))
-            sign = 1 if kind == "Refund" else -1  # receivables: a payment is a credit
             self.postings.append((when, "AR", 2, number, customer, sign * amount,
                                   [(bank, "00-000", -sign * amount, None)],
                                   t("pay").format(S._day(when)), kind))
@@ -251,8 +259,28 @@ class Books:
         ledger_id = "L1"
         rng = co.rng("ledger")
         batches: dict[tuple[int, str], list] = defaultdict(list)
+        opening: dict[tuple[str, str], int] = defaultdict(int)
         for posting in self.postings:
-            batches[(posting[0], posting[1])].append(posting)
+            if posting[0] < self.books_from:
+                _, module, _, _, _, cents, parts, _, _ = posting
+                opening[(control[module], "00-000")] += cents
+                for account, sub, amount, _ in parts:
+                    opening[(account, sub)] += amount
+            else:
+                batches[(posting[0], posting[1])].append(posting)
+        self.postings = []
+        if any(opening.values()):
+            # past years' income and expenses are closed into equity
+            equity = (co.acct["equity"]["number"], "00-000")
+            for (account, sub), cents in list(opening.items()):
+                if acct[account]["type"] in ("Income", "Expense"):
+                    opening[equity] += cents
+                    opening[(account, sub)] = 0
+            batches[(self.books_from, "GL")] = [
+                (self.books_from, "GL", 0, None, None, 0,
+                 [(a, s, c, None) for (a, s), c in sorted(opening.items()) if c],
+                 co.t("opening"), "Opening")]
+        control["GL"] = None
         movements: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
         as_of = S._period(co.p.as_of)
         gl_periods = set([p for p in periods if p <= as_of][-3:])
@@ -262,7 +290,8 @@ class Books:
             period = S._period(day)
             lines, summary = [], defaultdict(int)
             for _, _, _, ref, partner, cents, parts, text, kind in docs:
-                lines.append((control[module], "00-000", cents, ref, partner, text, None))
+                if control[module] is not None:
+                    lines.append((control[module], "00-000", cents, ref, partner, text, None))
                 for account, sub, amount, vat in parts:
                     summary[(account, sub, vat)] += amount
             for (account, sub, vat), amount in sorted(summary.items(),

@@ -20,7 +20,7 @@ from ._shape import complete, fit, resource_dto
 
 # Orders derived for at most this many invoices per company (the large company has
 # 50,000 invoices; a few thousand orders make the order views interesting enough).
-_MAX_ORDERS = 3_000
+_MAX_ORDERS = 2_000
 _BARCODE_PARENTS = 12  # documents per barcode list that have scans
 
 
@@ -43,7 +43,8 @@ class Sales:
         self.open_orders: dict[str, int] = defaultdict(int)
         self.people = None
         self.barcodes = defaultdict(int)
-        self.receipts: list[dict] = []  # for inventory issues etc. (small companies only)
+        # receipts are kept from the ledger's cut-over on (the large company's 2026)
+        self.books_from = co.p.books_from or co.p.first_day
 
     # -- invoices -> orders ----------------------------------------------------------
 
@@ -213,7 +214,7 @@ class Sales:
 
     def _receipt(self, po: dict) -> Iterator[tuple[str, dict]]:
         received = [li for li in po["lines"] if li["qtyOnReceipts"]]
-        if not received:
+        if not received or _ordinal(po["lastModifiedDateTime"]) < self.books_from:
             return
         co = self.co
         self.receipt_no += 1

@@ -45,15 +45,16 @@ def _neutral(f) -> Any:
 
 @lru_cache(maxsize=None)
 def _plan(dto: str) -> tuple[tuple[str, ...], dict[str, Any], frozenset[str],
-                             tuple[tuple[str, str, bool], ...]]:
-    """(field names, neutral values, array fields, nested (name, dto, is_list))."""
+                             tuple[tuple[str, str, bool], ...], frozenset[str]]:
+    """(field names, neutral values, array fields, nested (name, dto, is_list),
+    the names as a set)."""
     fields = surface().dto(dto)
     names = tuple(fields)
     neutral = {n: _neutral(f) for n, f in fields.items()}
     arrays = frozenset(n for n, f in fields.items() if f.type == "array")
     nested = tuple((n, f.dto or f.items_dto, f.items_dto is not None)
                    for n, f in fields.items() if f.dto or f.items_dto)
-    return names, neutral, arrays, nested
+    return names, neutral, arrays, nested, frozenset(names)
 
 
 def complete(record: dict, dto: str) -> dict:
@@ -63,58 +64,98 @@ def complete(record: dict, dto: str) -> dict:
     objects (a customer reference, a subaccount) between records of different DTOs,
     so a nested object that lacks fields is replaced by a completed copy.
     """
-    names, neutral, arrays, nested = _plan(dto)
-    for name in names:
+    missing, nested = _shape_of(dto, record)
+    for name, value in missing.items():
         if name not in record:
-            record[name] = [] if name in arrays else neutral[name]
-    _OWNED.add(id(record))
-    try:
-        _nested(record, record, nested)
-    finally:
-        _OWNED.discard(id(record))
+            record[name] = value
+    get = record.get
+    for name, sub, is_list in nested:
+        value = get(name)
+        if not value:
+            continue
+        if is_list:
+            new = _filled_items(value, sub)
+        elif value.__class__ is dict:
+            new = _filled_shared(value, sub)
+        else:
+            continue
+        if new is not value:
+            record[name] = new
     return record
+
+
+# What a record of a given DTO lacks, and which of its nested fields to look into.
+# Records made by one generator share their keys, so this is worked out once per
+# generator and DTO; the signature (size, first and last key) is cheap where the full
+# key tuple is not, and a stale guess can only leave a field out, never overwrite one
+# (missing fields are added only where absent).
+_SHAPES: dict[tuple, tuple[dict, tuple]] = {}
+
+
+def _shape_of(dto: str, obj: dict) -> tuple[dict, tuple]:
+    sig = (dto, len(obj), next(iter(obj), None), next(reversed(obj), None))
+    shape = _SHAPES.get(sig)
+    if shape is None:
+        names, neutral, arrays, nested, _ = _plan(dto)
+        missing = {n: ([] if n in arrays else neutral[n]) for n in names if n not in obj}
+        shape = _SHAPES[sig] = (missing, tuple(x for x in nested if x[0] in obj))
+    return shape
+
+
+# Completed copies of shared nested objects, by identity (the original is held, so its
+# id cannot be reused while the entry lives). Bounded: one company's references fit.
+_SHARED: dict[int, tuple[dict, str, dict]] = {}
+_SHARED_MAX = 100_000
+
+
+def _filled_shared(obj: dict, dto: str) -> dict:
+    hit = _SHARED.get(id(obj))
+    if hit is not None and hit[0] is obj and hit[1] == dto:
+        return hit[2]
+    out = _filled(obj, dto)
+    if len(_SHARED) >= _SHARED_MAX:
+        _SHARED.clear()
+    _SHARED[id(obj)] = (obj, dto, out)
+    return out
 
 
 def _filled(obj: dict, dto: str) -> dict:
     """``obj`` itself when it is complete, else a completed copy."""
-    names, neutral, arrays, nested = _plan(dto)
-    out = obj
-    for name in names:
-        if name not in obj:
-            if out is obj:
-                out = dict(obj)
-            out[name] = [] if name in arrays else neutral[name]
-    return _nested(obj, out, nested)
-
-
-def _nested(obj: dict, out: dict, nested) -> dict:
+    missing, nested = _shape_of(dto, obj)
+    out = {**missing, **obj} if missing else obj
+    get = out.get
     for name, sub, is_list in nested:
-        value = out.get(name)
+        value = get(name)
         if not value:
             continue
         if is_list:
-            if not isinstance(value, list):
-                continue
-            items = [_filled(i, sub) if isinstance(i, dict) else i for i in value]
-            if any(a is not b for a, b in zip(items, value)):
-                if out is obj and out is not None and not _owned(obj):
-                    out = dict(obj)
-                out[name] = items
-        elif isinstance(value, dict):
-            new = _filled(value, sub)
-            if new is not value:
-                if out is obj and not _owned(obj):
-                    out = dict(obj)
-                out[name] = new
+            new = _filled_items(value, sub)
+        elif value.__class__ is dict:
+            new = _filled_shared(value, sub)
+        else:
+            continue
+        if new is not value:
+            if out is obj:
+                out = dict(obj)
+            out[name] = new
     return out
 
 
-_OWNED: set[int] = set()
+def _filled_items(value, sub: str):
+    """A list of DTO items completed (itself when nothing changes)."""
+    if value.__class__ is not list:
+        return value
+    # list items are mostly a record's own lines: not worth remembering
+    items = [_filled(i, sub) if i.__class__ is dict else i for i in value]
+    for a, b in zip(items, value):
+        if a is not b:
+            return items
+    return value
 
 
-def _owned(obj: dict) -> bool:
-    """Whether ``obj`` is a top-level record being completed (changed in place)."""
-    return id(obj) in _OWNED
+def forget_shared() -> None:
+    """Drop the remembered completions (between companies)."""
+    _SHARED.clear()
 
 
 _FIT_CACHE: dict[tuple[str, int], dict] = {}
