@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from .. import _seed as S
-from ._shape import fit
+from ._shape import complete, fit
 
 _AR_TYPES = {"customerinvoice": "Invoice", "customerDebitNote": "DebitNote",
              "customerCreditNote": "CreditNote"}
@@ -252,7 +252,11 @@ class Books:
         """Journal transactions, their GL detail lines (recent periods) and balances."""
         co = self.co
         acct = {a["number"]: a for a in co.acct.values()}
-        sub_ref = {s["subaccountNumber"]: s for s in co.sub.values()}
+        # journal lines name their subaccount without its segment breakdown (the
+        # subaccount resource has it): tens of thousands of lines in the large company
+        sub_ref = {s["subaccountNumber"]: complete(
+            {k: s[k] for k in ("subaccountNumber", "subaccountId", "description", "active")},
+            "SubaccountInJournalTransactionLineDto") for s in co.sub.values()}
         control = {"AR": co.acct["receivables"]["number"],
                    "AP": co.acct["payables"]["number"]}
         vat_ref = {e[1]["id"]: e[1] for e in co.vat_of.values()}
@@ -310,7 +314,7 @@ class Books:
                 movements[(account, sub, period)][0 if cents > 0 else 1] += abs(cents)
                 out_lines.append({
                     "lineNumber": n, "accountNumber": account, "description": text,
-                    "subaccount": fit(sub_ref[sub], "SubaccountInJournalTransactionLineDto"),
+                    "subaccount": sub_ref[sub],
                     "referenceNumber": ref, "debitAmount": S._money(max(cents, 0)),
                     "debitAmountInCurrency": S._money(max(cents, 0)),
                     "creditAmount": S._money(max(-cents, 0)),
