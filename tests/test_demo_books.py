@@ -225,6 +225,29 @@ def test_generic_records_refer_to_records_that_exist(small):
             assert _refs(claim["claimedBy"]) in known["employee"]
 
 
+def test_project_tasks_budgets_and_transactions_belong_together(small):
+    for company in small.values():
+        projects = {p["projectID"]: p for p in company["project"]}
+        task_ids = {}
+        for task in company["project/tasks"]:
+            task_ids.setdefault(task["projectInternalId"], set()).add(task["taskId"])
+        by_internal = {p["internalId"]: p["projectID"] for p in company["project"]}
+        tasks = {by_internal[k]: v for k, v in task_ids.items()}
+        actual: Counter = Counter()
+        for line in company["projectbudget"]:
+            assert line["projectTaskID"] in tasks[line["projectID"]]
+            actual[(line["projectID"], line["type"])] += _cents(line["actualAmount"])
+        for project_id, tasks_of in tasks.items():
+            project = projects[project_id]
+            # shared out over three tasks, each share rounded down to the cent
+            assert 0 <= _cents(project["income"]) - actual[(project_id, "Income")] <= 2
+            assert 0 <= _cents(project["expenses"]) - actual[(project_id, "Expense")] <= 2
+        for document in company["projecttransaction"]:
+            for line in document["lines"]:
+                project_id = line["project"]["id"]
+                assert line["projectTask"]["id"] in tasks[project_id]
+
+
 # --------------------------------------------------------------------------- books
 
 

@@ -32,11 +32,15 @@ S._T.update({
 
 def company_records(co) -> Iterator[tuple[str, dict]]:
     """Every record of one company: ``co`` is a ``_seed._Company``."""
-    from . import _generic, _reference, _sales
+    from . import _generic, _projects, _reference, _sales
 
     books = Books(co)
     sales = _sales.Sales(co)
+    project_totals: dict[str, tuple[int, int]] = {}
     for name, record in co.records():
+        if name == "project":
+            project_totals[record["projectID"]] = (S._cents(record["income"]),
+                                                   S._cents(record["expenses"]))
         books.observe(name, record)
         sales.observe(name, record)
         yield name, complete(record, resource_dto(name))
@@ -44,6 +48,8 @@ def company_records(co) -> Iterator[tuple[str, dict]]:
         for derived, extra in sales.after(name, record):
             yield derived, complete(extra, resource_dto(derived))
     for name, record in _reference.records(co, books):
+        yield name, complete(record, resource_dto(name))
+    for name, record in _projects.records(co, project_totals):
         yield name, complete(record, resource_dto(name))
     for name, record in books.customer_payments():
         yield name, complete(record, resource_dto(name))

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from ..._surface import surface
 from .. import _seed as S
+from ._projects import tasks
 from ._reference import employees, salespersons
 from ._shape import fit, make, resource_dto
 
@@ -34,7 +35,7 @@ HANDLED = frozenset({
     "inventory/barcode/purchasereceipt/{receiptNbr}",
     "country", "ledger", "financialPeriod", "department", "salesperson", "employee",
     "paymentmethod", "cashaccount", "currencyratetype", "currencyrate", "carrier",
-    "numberSequence",
+    "numberSequence", "project/tasks", "projectbudget", "projectaccountgroup",
 })
 
 # Documents get more records than settings; the large company a few more again.
@@ -43,7 +44,7 @@ _DOCUMENTS = frozenset({
     "customerCreditWriteOff", "customerOverdueCharge", "customerSalesPrice", "discount",
     "expenseClaim", "expenseReceipt", "fixedAsset", "fixedAssetTransaction",
     "inventoryadjustment", "inventoryissue", "inventoryReceipt", "inventoryTransfer",
-    "kitassembly", "project/tasks", "projectbudget", "projecttransaction", "timeCard",
+    "kitassembly", "projecttransaction", "timeCard",
     "contractUsage", "location", "supplierlocation",
     "customer/{customerCd}/directdebit", "customer/{customerCd}/salespersons",
     "customerpaymentmethod/{customerId}", "inventory/{inventoryNumber}/crossReferences",
@@ -70,10 +71,19 @@ class _Context:
         self.stock = [it for it in co.items if it.stock] or co.items
         self.accounts = list(co.acct.values())
         self.subs = list(co.sub.values())
-        self.projects = [p for p in co.project_list] or [{"id": "X", "description": ""}]
+        # documents of the generic resources belong to real projects (never to "X")
+        self.projects = co.project_list
+        self.tasks = tasks(co)
         self.people = employees(co)
         self.sales = salespersons(co)
         self.first, self.last = co.p.first_day, co.p.as_of
+
+    def _project(self, rng: random.Random, pins: dict) -> dict:
+        """One project per record: every project field of a record names the same."""
+        p = pins.get("project")
+        if p is None:
+            p = pins["project"] = rng.choice(self.projects)
+        return p
 
     def day(self, rng: random.Random) -> int:
         return S._workday(self.first + rng.randrange(self.last - self.first + 1))
@@ -113,8 +123,19 @@ class _Context:
             return co.branch["number"] if not f.dto else {**co.branch,
                                                           "id": co.branch["number"]}
         if _is_ref(lname, "project", "projectcd"):
-            p = rng.choice(self.projects)
+            p = self._project(rng, pins)
             return p["id"] if not f.dto else {"id": p["id"], "description": p["description"]}
+        if _is_ref(lname, "projecttask", "task"):
+            p = self._project(rng, pins)
+            task = pins.get("task")
+            if task is None:
+                task = pins["task"] = rng.choice(self.tasks[p["id"]])
+            return task[0] if not f.dto else {"id": task[0], "taskId": task[0],
+                                              "description": task[1]}
+        if _is_ref(lname, "accountgroup"):
+            group = rng.choice(("EXPENSE", "LABOR"))
+            return group if not f.dto else {"id": group, "description": co.t(
+                f"group.{group}")}
         if _is_ref(lname, "employee", "claimedby", "owner"):
             number, name, _ = pins.get("employee") or rng.choice(self.people)
             return number if not f.dto else {"id": number, "number": number, "name": name,
