@@ -69,7 +69,8 @@ class Books:
         elif name == "supplierPayment":
             self._ap_payment(record)
         elif name == "customer":
-            self.customer_refs[record["number"]] = record
+            self.customer_refs[record["number"]] = {"internalId": record["internalId"],
+                                                    "name": record["name"]}
         elif name == "supplier":
             self.supplier_refs[record["number"]] = {
                 "internalId": record["internalId"], "number": record["number"],
@@ -111,7 +112,13 @@ class Books:
         paid = total - balance
         if paid > 0:
             when = _day_of(doc["lastModifiedDateTime"])
-            self.receipts.append((when, customer, kind, doc, paid))
+            # what a payment line shows of the document (nothing before the cut-over,
+            # where only the amount reaches the opening balance); never the record
+            seen = None if when < self.books_from else (
+                doc["referenceNumber"], doc["documentDate"], doc["documentDueDate"],
+                doc["cashDiscountDate"], doc["balance"], doc["invoiceText"],
+                doc["postPeriod"], doc["customerRefNumber"])
+            self.receipts.append((when, customer, kind, seen, paid))
 
     def _ap(self, doc: dict) -> None:
         if doc["status"] not in _RELEASED:
@@ -179,16 +186,15 @@ class Books:
             k += 1
             number = f"{k:06d}"
             lines = []
-            for doc, cents, doc_kind in docs:
+            for (ref_nbr, day, due, discount_day, balance, text, period, order), cents, \
+                    doc_kind in docs:
                 lines.append({
-                    "documentType": doc_kind, "refNbr": doc["referenceNumber"],
+                    "documentType": doc_kind, "refNbr": ref_nbr,
                     "amountPaid": S._money(cents), "cashDiscountTaken": 0.0,
                     "balanceWriteOff": 0.0, "writeOffReasonCode": None,
-                    "date": doc["documentDate"], "dueDate": doc["documentDueDate"],
-                    "cashDiscountDate": doc["cashDiscountDate"],
-                    "balance": doc["balance"], "cashDiscountBalance": 0.0,
-                    "description": doc["invoiceText"], "currency": co.base,
-                    "postPeriod": doc["postPeriod"], "customerOrder": doc["customerRefNumber"],
+                    "date": day, "dueDate": due, "cashDiscountDate": discount_day,
+                    "balance": balance, "cashDiscountBalance": 0.0, "description": text,
+                    "currency": co.base, "postPeriod": period, "customerOrder": order,
                     "crossRate": 1.0})
             ref = {"number": customer, "name": self.customer_refs[customer]["name"]}
             stamp = S._stamp(when, S._office_ms(rng))

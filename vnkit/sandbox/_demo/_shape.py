@@ -105,7 +105,7 @@ def _shape_of(dto: str, obj: dict) -> tuple[dict, tuple]:
 # Completed copies of shared nested objects, by identity (the original is held, so its
 # id cannot be reused while the entry lives). Bounded: one company's references fit.
 _SHARED: dict[int, tuple[dict, str, dict]] = {}
-_SHARED_MAX = 100_000
+_SHARED_MAX = 20_000
 
 
 def _filled_shared(obj: dict, dto: str) -> dict:
