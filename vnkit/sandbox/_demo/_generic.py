@@ -105,6 +105,7 @@ class _Context:
                                                "id": s.number, "description": s.name}
         if _is_ref(lname, "inventory", "item", "inventoryitem") and lname != "itemclass":
             it = pins.get("item") or rng.choice(self.items)
+            self.last_item = it
             return it.number if not f.dto else {"number": it.number, "id": it.number,
                                                 "description": it.description}
         if _is_ref(lname, "warehouse", "site", "fromwarehouse", "towarehouse"):
@@ -156,10 +157,14 @@ class _Context:
 
     def ground(self, obj: dict, dto: str, rng: random.Random, pins: dict,
                depth: int = 0) -> dict:
+        item = None
         for name, f in surface().dto(dto).items():
             if name not in obj:
                 continue
+            self.last_item = None
             value = self.value(name.lower(), f, rng, pins)
+            if self.last_item is not None and value is not ...:
+                item = self.last_item
             if value is not ... and not (isinstance(value, dict) if f.dto
                                          else isinstance(value, str)
                                          and f.type in ("string", "date-time")):
@@ -169,10 +174,64 @@ class _Context:
             elif depth < 3 and f.dto and isinstance(obj[name], dict):
                 self.ground(obj[name], f.dto, rng, pins, depth + 1)
             elif depth < 3 and f.items_dto and isinstance(obj[name], list):
-                for item in obj[name]:
-                    if isinstance(item, dict):
-                        self.ground(item, f.items_dto, rng, pins, depth + 1)
+                for entry in obj[name]:
+                    if isinstance(entry, dict):
+                        self.ground(entry, f.items_dto, rng, pins, depth + 1)
+        if item is not None:
+            # a line about an item describes it and counts in its unit
+            if isinstance(obj.get("description"), str):
+                obj["description"] = item.description
+            if isinstance(obj.get("uom"), str):
+                obj["uom"] = item.sales_unit
         return obj
+
+
+# Quantity and money fields by name: a line's extended amount is its quantity times its
+# unit amount, and a document's total is the sum of its lines'.
+_QUANTITIES = ("quantity", "qty", "receiptQty", "shippedQty", "orderQty", "timeSpent")
+_EXTENDED = (("unitCost", ("extCost", "totalCost")), ("unitPrice", ("extPrice", "amount")),
+             ("unitRate", ("amount",)), ("unitCost", ("totalAmount", "amount")))
+_LINE_AMOUNTS = ("extCost", "amount", "totalAmount", "claimAmount", "extPrice", "tranAmt")
+_TOTALS = ("totalAmount", "totalCost", "controlAmount", "controlTotal", "claimTotal",
+           "totalAmt", "amount", "docTotal")
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def add_up(obj: dict, rng: random.Random) -> int | None:
+    """Make ``obj``'s amounts consistent (in place); returns its amount in cents."""
+    for name in _QUANTITIES:
+        if _number(obj.get(name)):
+            obj[name] = float(rng.choice((1, 1, 2, 3, 4, 5, 8, 10, 12, 20)))
+    quantity = next((obj[n] for n in _QUANTITIES if _number(obj.get(n))), None)
+    amount = None
+    if quantity is not None:
+        for unit, extended in _EXTENDED:
+            if _number(obj.get(unit)):
+                for name in extended:
+                    if _number(obj.get(name)):
+                        amount = round(quantity * obj[unit] * 100)
+                        obj[name] = amount / 100
+                        break
+                if amount is not None:
+                    break
+    lines = []
+    for value in obj.values():
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            sums = [add_up(v, rng) for v in value]
+            if all(x is not None for x in sums):
+                lines = sums
+    if lines and amount is None:
+        amount = sum(lines)
+        for name in _TOTALS:
+            if _number(obj.get(name)):
+                obj[name] = amount / 100
+    if amount is None:
+        found = next((obj[n] for n in _LINE_AMOUNTS if _number(obj.get(n))), None)
+        amount = None if found is None else round(found * 100)
+    return amount
 
 
 def _key_field(dto: str) -> str | None:
@@ -221,6 +280,7 @@ def records(co, sales) -> Iterator[tuple[str, dict]]:
                 pins["employee"] = ctx.people[k % len(ctx.people)]
             record = make(dto, rng)
             ctx.ground(record, dto, rng, pins)
+            add_up(record, rng)
             if key is not None and parent is None:
                 record[key] = f"{k:06d}" if count > 3 or resource in _SINGLE else f"{k:02d}"
             if parent is not None:
