@@ -206,7 +206,7 @@ def test_generic_records_refer_to_records_that_exist(small):
             "project": {p["projectID"] for p in company["project"]},
             "employee": {e["employeeNumber"] for e in company["employee"]},
         }
-        for name in ("expenseClaim", "expenseReceipt", "timeCard", "projecttransaction",
+        for name in ("timeCard", "projecttransaction",
                      "inventoryissue", "inventoryReceipt", "inventoryTransfer", "cashsale",
                      "customerContract", "inventorysummary/{inventoryNumber}"):
             for record in company[name]:
@@ -221,8 +221,18 @@ def test_generic_records_refer_to_records_that_exist(small):
                                 if isinstance(item, dict):
                                     walk(item, depth + 1)
                 walk(record)
+        receipts: dict[str, list] = defaultdict(list)
+        for receipt in company["expenseReceipt"]:
+            receipts[receipt["expenseClaim"]["refNbr"]].append(receipt)
+            assert receipt["claimedBy"]["number"] in known["employee"]
         for claim in company["expenseClaim"]:
             assert _refs(claim["claimedBy"]) in known["employee"]
+            own = receipts[claim["refNbr"]]
+            assert own and {r["claimedBy"]["number"] for r in own} == {
+                claim["claimedBy"]["number"]}
+            assert _cents(claim["claimTotal"]) == sum(_cents(r["totalAmount"]) for r in own)
+            assert _cents(claim["claimTotal"]) == sum(
+                _cents(d["totalAmount"]) for d in claim["details"])
 
 
 def test_project_tasks_budgets_and_transactions_belong_together(small):

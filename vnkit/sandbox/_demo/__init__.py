@@ -32,7 +32,7 @@ S._T.update({
 
 def company_records(co) -> Iterator[tuple[str, dict]]:
     """Every record of one company: ``co`` is a ``_seed._Company``."""
-    from . import _generic, _projects, _reference, _sales
+    from . import _expenses, _generic, _projects, _reference, _sales
 
     books = Books(co)
     sales = _sales.Sales(co)
@@ -50,6 +50,8 @@ def company_records(co) -> Iterator[tuple[str, dict]]:
     for name, record in _reference.records(co, books):
         yield name, complete(record, resource_dto(name))
     for name, record in _projects.records(co, project_totals):
+        yield name, complete(record, resource_dto(name))
+    for name, record in _expenses.records(co):
         yield name, complete(record, resource_dto(name))
     for name, record in books.customer_payments():
         yield name, complete(record, resource_dto(name))

@@ -36,13 +36,14 @@ HANDLED = frozenset({
     "country", "ledger", "financialPeriod", "department", "salesperson", "employee",
     "paymentmethod", "cashaccount", "currencyratetype", "currencyrate", "carrier",
     "numberSequence", "project/tasks", "projectbudget", "projectaccountgroup",
+    "expenseClaim", "expenseReceipt",
 })
 
 # Documents get more records than settings; the large company a few more again.
 _DOCUMENTS = frozenset({
     "budget", "cashsale", "cashTransaction", "contact", "creditNote", "customerContract",
     "customerCreditWriteOff", "customerOverdueCharge", "customerSalesPrice", "discount",
-    "expenseClaim", "expenseReceipt", "fixedAsset", "fixedAssetTransaction",
+    "fixedAsset", "fixedAssetTransaction",
     "inventoryadjustment", "inventoryissue", "inventoryReceipt", "inventoryTransfer",
     "kitassembly", "projecttransaction", "timeCard",
     "contractUsage", "location", "supplierlocation",
