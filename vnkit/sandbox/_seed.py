@@ -1396,7 +1396,7 @@ class _Company:
                         "vatId": vat_id, "description": description(role),
                         "type": kind.get(head, "ExemptVat"), "calculateOn": "DocumentAmount",
                         "cashDiscount": "ToTaxableAmount",
-                        "vatRates": [{"revisionID": k + 1, "vatRate": r,
+                        "vatRates": [{"revisionID": str(k + 1), "vatRate": r,
                                       "startDate": s + "T00:00:00"}
                                      for k, (s, r) in enumerate(revs)]})
             created = stamp()

@@ -204,8 +204,10 @@ def _number(value) -> bool:
 def add_up(obj: dict, rng: random.Random) -> int | None:
     """Make ``obj``'s amounts consistent (in place); returns its amount in cents."""
     for name in _QUANTITIES:
-        if _number(obj.get(name)):
-            obj[name] = float(rng.choice((1, 1, 2, 3, 4, 5, 8, 10, 12, 20)))
+        value = obj.get(name)
+        if _number(value):
+            count = rng.choice((1, 1, 2, 3, 4, 5, 8, 10, 12, 20))
+            obj[name] = count if isinstance(value, int) else float(count)
     quantity = next((obj[n] for n in _QUANTITIES if _number(obj.get(n))), None)
     amount = None
     if quantity is not None:

@@ -228,7 +228,9 @@ class Sales:
             qty += li["qtyOnReceipts"]
             amount += ext
             lines.append({
-                "lineNbr": n, "branch": co.branch["number"], "branchNumber": co.branch,
+                "lineNbr": n, "branch": {"number": co.branch["number"],
+                                         "name": co.branch["name"]},
+                "branchNumber": co.branch,
                 "inventory": li["inventory"], "lineType": li["lineType"],
                 "warehouse": li["warehouse"],
                 "location": {"id": "R1", "description": co.t("loc.recv")},
