@@ -235,6 +235,14 @@ def test_generic_records_refer_to_records_that_exist(small):
                 _cents(d["totalAmount"]) for d in claim["details"])
 
 
+def test_generic_money_documents_wait_for_release(small):
+    # they stay out of the ledger and the partner balances the tests below add up
+    for company in small.values():
+        for name in ("cashsale", "creditNote", "customerOverdueCharge",
+                     "customerCreditWriteOff", "cashTransaction"):
+            assert {r["status"] for r in company[name]} <= {"Hold", "Balanced"}, name
+
+
 def test_project_tasks_budgets_and_transactions_belong_together(small):
     for company in small.values():
         projects = {p["projectID"]: p for p in company["project"]}

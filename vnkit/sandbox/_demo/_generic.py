@@ -52,6 +52,10 @@ _DOCUMENTS = frozenset({
     "inventorysummary/{inventoryNumber}", "multilanguage/inventory/{inventoryNumber}",
 })
 _SINGLE = frozenset({"firstTimeStartup/status", "organization"})
+# Money documents made here wait for release (on hold or balanced), so they stay out of
+# the ledger and the partners' balances, which only the released documents make.
+_UNRELEASED = frozenset({"cashsale", "creditNote", "customerOverdueCharge",
+                         "customerCreditWriteOff", "cashTransaction"})
 
 _KEY_ENDS = ("refnbr", "referencenumber", "nbr", "number", "id", "cd", "code", "no")
 
@@ -284,6 +288,9 @@ def records(co, sales) -> Iterator[tuple[str, dict]]:
             record = make(dto, rng)
             ctx.ground(record, dto, rng, pins)
             add_up(record, rng)
+            if resource in _UNRELEASED:
+                record["status"] = "Hold" if k % 3 == 0 else "Balanced"
+                record["hold"] = record["status"] == "Hold"
             if key is not None and parent is None:
                 record[key] = f"{k:06d}" if count > 3 or resource in _SINGLE else f"{k:02d}"
             if parent is not None:
