@@ -52,6 +52,7 @@ _DOCUMENTS = frozenset({
     "inventorysummary/{inventoryNumber}", "multilanguage/inventory/{inventoryNumber}",
 })
 _SINGLE = frozenset({"firstTimeStartup/status", "organization"})
+_FIVE = frozenset({"multilanguage/languages"})
 # Money documents made here wait for release (on hold or balanced), so they stay out of
 # the ledger and the partners' balances, which only the released documents make.
 _UNRELEASED = frozenset({"cashsale", "creditNote", "customerOverdueCharge",
@@ -256,6 +257,44 @@ def _parent_param(resource: str) -> str | None:
     return None if start < 0 else resource[start + 1:resource.index("}")]
 
 
+_LANGUAGES = (("da-DK", "Dansk"), ("en-GB", "English"), ("fi-FI", "Suomi"),
+              ("nb-NO", "Norsk bokmål"), ("sv-SE", "Svenska"))
+
+
+def _known(co, resource: str, k: int, pins: dict, rng: random.Random) -> dict:
+    """Values with meaning for a few resources the surface alone fills poorly."""
+    if resource == "customer/{customerCd}/directdebit":
+        c = pins["customer"]
+        iban = S._iban(c.country if c.country != "NO" else "NO",
+                       str(S._mix("iban", co.cid, c.number) % 10**14).zfill(14))
+        return {"id": f"{k:04d}", "mandateId": f"MND-{c.number}-{k:02d}",
+                "mandateDescription": f"{c.name}", "iban": iban,
+                "bic": {"NO": "DNBANOKK", "SE": "ESSESESS", "FI": "NDEAFIHH",
+                        "DK": "DABADKKK"}.get(c.country, "NDEAFIHH"),
+                "branch": co.branch["number"]}
+    if resource == "customer/{customerCd}/salespersons":
+        sid, name = salespersons(co)[k % len(salespersons(co))]
+        return {"salePersonID": sid, "name": name, "locationID": co.location["id"],
+                "locationName": co.location["name"], "commisionPct": 5.0,
+                "isDefault": True, "errorInfo": None}
+    if resource == "inventory/{inventoryNumber}/crossReferences":
+        from ._sales import ean13
+
+        item = pins["item"]
+        return {"alternateType": "Barcode", "alternateID": ean13(item.number),
+                "description": item.description, "uom": item.sales_unit,
+                "bAccount": None}
+    if resource == "multilanguage/inventory/{inventoryNumber}":
+        language = _LANGUAGES[k % len(_LANGUAGES)][0]
+        return {"languageISO": language, "translation": pins["item"].description,
+                "isTranslated": language[:2] in ("da", "fi", "nb", "sv")}
+    if resource == "multilanguage/languages":
+        language, native = _LANGUAGES[(k - 1) % len(_LANGUAGES)]
+        return {"isDefault": language[:2] == {"no": "nb"}.get(co.lang, co.lang),
+                "languageISO": language, "nativeName": native, "isActive": True}
+    return {}
+
+
 def records(co, sales) -> Iterator[tuple[str, dict]]:
     ctx = _Context(co, sales)
     large = co.p.invoices > 10_000
@@ -264,8 +303,8 @@ def records(co, sales) -> Iterator[tuple[str, dict]]:
             continue
         dto = resource_dto(resource)
         rng = co.rng(f"generic/{resource}")
-        count = (1 if resource in _SINGLE else (40 if large else 12)
-                 if resource in _DOCUMENTS else 3)
+        count = (1 if resource in _SINGLE else 5 if resource in _FIVE else
+                 (40 if large else 12) if resource in _DOCUMENTS else 3)
         key = _key_field(dto)
         param = _parent_param(resource)
         for k in range(1, count + 1):
@@ -288,6 +327,7 @@ def records(co, sales) -> Iterator[tuple[str, dict]]:
             record = make(dto, rng)
             ctx.ground(record, dto, rng, pins)
             add_up(record, rng)
+            record.update(_known(co, resource, k, pins, rng))
             if resource in _UNRELEASED:
                 record["status"] = "Hold" if k % 3 == 0 else "Balanced"
                 record["hold"] = record["status"] == "Hold"
