@@ -47,7 +47,6 @@ def records(co, project_totals: dict[str, tuple[int, int]]) -> Iterator[tuple[st
     ``project_totals`` maps a project id to its (income, expenses) in cents, read from
     the ``project`` records as they streamed past.
     """
-    setup = S._stamp(co.setup_day, 34_000_000)
     for group in ("EXPENSE", "INCOME", "LABOR"):
         yield "projectaccountgroup", {"accountGroupId": group, "active": True,
                                       "description": co.t(f"group.{group}"),

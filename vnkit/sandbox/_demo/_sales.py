@@ -224,7 +224,7 @@ class Sales:
         lines, qty, amount = [], 0.0, 0
         for n, li in enumerate(received, start=1):
             cost = S._cents(li["unitCost"])
-            ext = int(round(li["qtyOnReceipts"] * cost))
+            ext = round(li["qtyOnReceipts"] * cost)
             qty += li["qtyOnReceipts"]
             amount += ext
             lines.append({

@@ -15,7 +15,7 @@ Two tools, both driven by the surface:
 from __future__ import annotations
 
 import random
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from ..._surface import surface
@@ -43,7 +43,7 @@ def _neutral(f) -> Any:
     return {"boolean": False, "integer": 0, "number": 0.0}.get(f.type)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _plan(dto: str) -> tuple[tuple[str, ...], dict[str, Any], frozenset[str],
                              tuple[tuple[str, str, bool], ...], frozenset[str]]:
     """(field names, neutral values, array fields, nested (name, dto, is_list),
