@@ -215,11 +215,7 @@ class Books:
                 "availableBalance": 0.0, "writeOffAmount": 0.0, "financeCharges": 0.0,
                 "deductedCharges": 0.0, "branch": branch, "lastModifiedDateTime": stamp,
                 "paymentLines": lines, "ordersToApply": [],
-                "financialDetails": {"batchNumber": None, "branch": branch,
-                                     "cashAccount": bank, "paymentMethod": co.payment_method[
-                                         "id"], "entryType": None, "depositDate": None,
-                                     "deposited": False, "batchDeposit": None,
-                                     "clearDate": S._date(when), "cleared": True},
+                "financialDetails": {"paymentDate": S._date(when)},
                 "paymentAmountInCurrency": S._money(amount),
                 "availableBalanceInCurrency": 0.0, "errorInfo": None}
         # the supplier refunds what a closed supplier credit note owed us

@@ -117,7 +117,8 @@ class Sales:
                 "lineNumber": n, "orderType": "SO", "orderNbr": number,
                 "inventoryNumber": item.number, "freeItem": False,
                 "warehouse": warehouse if item.stock else None,
-                "location": {"id": "S1", "description": co.t("loc.ship")},
+                "location": {"countryId": co.country, "id": "S1",
+                             "name": co.t("loc.ship")},
                 "uom": line["uom"], "shippedQty": qty, "orderedQty": qty, "openQty": 0.0,
                 "description": line["description"], "orderLineNbr": n, "allocations": []})
         detail = S._cents(inv["detailTotal"])
@@ -240,7 +241,9 @@ class Sales:
                 "unitCost": li["unitCost"], "extCost": S._money(ext),
                 "discountPercent": 0.0, "discountAmount": 0.0, "manualDiscount": False,
                 "amount": S._money(ext), "taxCategory": li["taxCategory"],
-                "account": li["account"], "sub": li["sub"], "project": li["project"],
+                "account": li["account"],
+                "sub": fit(li["sub"], _field_dto("PurchaseReceiptLineDto", "sub")),
+                "project": li["project"],
                 "poOrderType": po["orderType"], "poOrderNbr": po["orderNbr"],
                 "poOrderLineNbr": li["lineNbr"], "completePoLine": po["status"] == "Closed",
                 "allocations": []})
@@ -346,6 +349,13 @@ class Sales:
                 "commissionAmount": S._money(detail * 5 // 100),
                 "commissionableAmount": S._money(detail),
                 "_parent": f"salesorder/SO/{number}/commissions"}
+
+
+def _field_dto(dto: str, field: str) -> str:
+    """The nested DTO of a field."""
+    from ..._surface import surface
+
+    return surface().dto(dto)[field].dto
 
 
 def _ordinal(text: str) -> int:
