@@ -50,8 +50,17 @@ def _scalar(kind: str, name: str, rng: random.Random) -> Any:
     if kind == "boolean":
         return rng.random() < 0.5
     if kind == "integer":
+        if "year" in lower:
+            return rng.randint(2020, 2026)
         return rng.randint(1, 500) if "id" in lower or "number" in lower else rng.randint(0, 20)
     if kind == "number":
+        # ranges that read like the quantity the field holds
+        if "qty" in lower or "quantity" in lower:
+            return float(rng.randint(1, 20))
+        if "pct" in lower or "percent" in lower or lower.endswith(("rate", "multiplier")):
+            return round(rng.uniform(0, 25), 2)
+        if "life" in lower or "years" in lower:
+            return float(rng.randint(3, 10))
         return round(rng.uniform(1, 10000), 2)
     if kind == "date-time":
         moment = _EPOCH + timedelta(days=rng.randint(0, 1700), seconds=rng.randint(0, 36000))
