@@ -36,6 +36,8 @@ from ._filters import attributes, created, last_modified
 from ._interactive import SignIn
 from ._payload import CLEAR, UnknownFieldWarning, line, payload, unwrap
 from ._postman import PostmanEnvironment, load_postman_environment
+from ._sql import sql
+from ._sync import SyncReport, sync
 from ._tokencache import FileTokenStore
 from ._vat import diagnose_vat, vat_matrix
 from ._webhooks import WebhookReceiver
@@ -55,6 +57,10 @@ __all__ = [
     "FileTokenStore",
     "load_postman_environment",
     "PostmanEnvironment",
+    # many companies: Parquet dataset and SQL over it
+    "sync",
+    "SyncReport",
+    "sql",
     # background jobs and webhooks
     "BackgroundJob",
     "WebhookReceiver",
