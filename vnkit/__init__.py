@@ -96,6 +96,10 @@ _LAZY_SUBMODULES = ("sandbox", "widgets")
 def __getattr__(name: str):
     # ``vnkit.sandbox`` pulls in FastAPI and uvicorn, ``vnkit.widgets`` ipywidgets: load
     # them only when asked for.
+    if name == "dlt_source":  # needs dlt (vnkit[dlt]): imported when first asked for
+        from ._dlt import dlt_source
+
+        return dlt_source
     if name in _LAZY_SUBMODULES:
         import importlib
 
@@ -104,4 +108,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES) | {"dlt_source"})
