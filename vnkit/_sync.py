@@ -32,6 +32,10 @@ Within budget
 Bounded memory
     Each page is turned into an Arrow table and appended to the open Parquet file as a
     row group, then dropped; files roll over every ``rows_per_file`` rows.
+Compact
+    Every run that finds changes adds a small file to a partition; once a partition
+    holds more than ``compact_after`` files they are rewritten as one (DuckDB, one row
+    per key: the latest), and the swap goes through the state like any other write.
 """
 
 from __future__ import annotations
@@ -66,6 +70,9 @@ DEFAULT_OVERLAP = timedelta(minutes=10)
 
 #: A Parquet file is closed (and listed as data) after this many rows.
 ROWS_PER_FILE = 50_000
+
+#: A company's endpoint is rewritten as one file once it holds more files than this.
+COMPACT_AFTER = 8
 
 #: Passes over an endpoint whose count moved while its pages were read.
 MAX_PASSES = 3
@@ -306,6 +313,7 @@ class _Job:
     overlap: timedelta
     rows_per_file: int
     full: bool
+    compact_after: int = 0
 
 
 def _sync_endpoint(job: _Job, client: Client, company_id: str, company: str | None,
@@ -415,6 +423,12 @@ def _sync_endpoint(job: _Job, client: Client, company_id: str, company: str | No
             new_tail = {k: m for k, (when, m) in near.items() if when >= floor}
             job.state.advance(company_id, endpoint, floor.isoformat(timespec="milliseconds"),
                               newest.isoformat(timespec="milliseconds"), new_tail)
+        if job.compact_after and len(job.state.files(
+                endpoint=endpoint, company_id=company_id)) > job.compact_after:
+            try:
+                compact_partition(job, company_id, endpoint)
+            except Exception as exc:  # noqa: BLE001 - the data is safe; compact next time
+                result.message = f"compaction failed ({type(exc).__name__}: {exc})"
         if result.expected is not None and result.unique > result.expected:
             result.message = (f"{result.unique - result.expected} more unique records than "
                               f"the API counted (records added while paging)")
@@ -429,6 +443,49 @@ def _record(job: _Job, result: EndpointResult, started: float) -> None:
                          unique_records=result.unique, unchanged=result.unchanged,
                          written=result.written, calls=result.calls,
                          message=result.message)
+
+
+def compact_partition(job: _Job, company_id: str, endpoint: str) -> int:
+    """Rewrite a partition's files as one, keeping the latest copy of each key.
+
+    The new file is written under ``_tmp/``, renamed into place, and swapped for the old
+    ones in one state transaction; the old files are deleted afterwards (a run killed
+    before that leaves them unlisted, and the next run removes them). Returns the number
+    of files replaced (0 when there was nothing to do).
+    """
+    import duckdb
+
+    from ._sql import _literal, _quote
+
+    files = [path for path, *_ in job.state.files(endpoint=endpoint, company_id=company_id)]
+    if len(files) < 2:
+        return 0
+    key = _endpoints.lookup(endpoint).key
+    source = (f"read_parquet([{', '.join(_literal(str(job.root / f)) for f in files)}], "
+              f"hive_partitioning = false, union_by_name = true)")
+    query = f"SELECT * FROM {source}"
+    if key:
+        query += (f" QUALIFY row_number() OVER (PARTITION BY {', '.join(map(_quote, key))} "
+                  f"ORDER BY {_quote(_CURSOR)} DESC NULLS LAST, _synced_at DESC) = 1")
+    tmp = job.root / _TMP / f"{uuid.uuid4().hex}.parquet"
+    con = duckdb.connect()
+    try:
+        con.execute(f"COPY ({query}) TO {_literal(str(tmp))} (FORMAT parquet, "
+                    f"COMPRESSION zstd)")
+        rows = con.execute(f"SELECT count(*) FROM read_parquet({_literal(str(tmp))})"
+                           ).fetchone()
+    finally:
+        con.close()
+    _fsync(tmp)
+    directory = job.root / f"endpoint={endpoint}" / f"company_id={company_id}"
+    final = directory / f"part-{job.run_id}-compacted.parquet"
+    os.replace(tmp, final)
+    _fsync(directory)
+    job.state.replace_files(files, (final.relative_to(job.root).as_posix(), company_id,
+                                    endpoint, int(rows[0] if rows else 0), job.run_id))
+    for old in files:
+        (job.root / old).unlink(missing_ok=True)
+    return len(files)
 
 
 # -- the dataset folder --------------------------------------------------------------------
@@ -576,7 +633,8 @@ def sync(target: Any = None, *, to: str | os.PathLike = "vnkit-data",
          endpoints: Sequence[str] = DEFAULT_ENDPOINTS, overlap: timedelta | float =
          DEFAULT_OVERLAP, max_in_flight: int = 8, page_workers: int = 2,
          company_workers: int | None = None, progress: bool = True, full: bool = False,
-         rows_per_file: int = ROWS_PER_FILE) -> SyncReport:
+         rows_per_file: int = ROWS_PER_FILE, compact_after: int = COMPACT_AFTER
+         ) -> SyncReport:
     """Pull list endpoints of many companies into a Parquet dataset, incrementally.
 
     Parameters
@@ -605,6 +663,9 @@ def sync(target: Any = None, *, to: str | os.PathLike = "vnkit-data",
         Ignore the watermarks and read everything again (the view keeps one copy).
     rows_per_file : int
         Rows per Parquet file of one company and endpoint.
+    compact_after : int
+        Rewrite a company's endpoint as one file once it has more files than this
+        (0: never).
 
     Returns
     -------
@@ -641,7 +702,8 @@ def sync(target: Any = None, *, to: str | os.PathLike = "vnkit-data",
         try:
             remove_leftovers(root, state)
             clients, owned = _company_clients(target, companies, adapter, page_workers)
-            job = _Job(root, state, run_id, overlap, int(rows_per_file), bool(full))
+            job = _Job(root, state, run_id, overlap, int(rows_per_file), bool(full),
+                       int(compact_after))
             bars = _Progress(progress, len(clients) * len(endpoints), len(endpoints))
 
             def one_company(entry: tuple[str, str | None, Client]) -> list[EndpointResult]:

@@ -207,3 +207,19 @@ def test_a_killed_run_is_finished_by_the_next_with_nothing_lost_or_doubled(
 def test_sql_needs_a_synced_dataset(tmp_path):
     with pytest.raises(vnkit.ConfigurationError, match="not a synced dataset"):
         vnkit.sql("select 1", Path(tmp_path))
+
+
+def test_a_partition_with_many_files_is_compacted_to_one_copy_per_key(firm, company_ids,
+                                                                     tmp_path):
+    company = company_ids[3]
+    for _ in range(3):
+        report = vnkit.sync(firm, to=tmp_path, companies=[company], endpoints=["customer"],
+                            progress=False, full=True, compact_after=2)
+        assert report.ok and report.results[0].message is None
+    files = SyncState(tmp_path).files(endpoint="customer", company_id=company)
+    on_disk = list(tmp_path.glob("endpoint=customer/company_id=*/*.parquet"))
+    assert len(files) == len(on_disk) == 1
+    truth = _truth(firm, company, "customer")
+    assert files[0][3] == len(truth)
+    got = vnkit.sql("select number, name from customer order by number", tmp_path)
+    assert list(got["number"]) == sorted(truth["number"])
