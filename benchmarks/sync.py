@@ -114,9 +114,13 @@ report = vnkit.sync(client, to=folder, endpoints=["customer"], progress=False)
 seconds = time.perf_counter() - started
 running[0] = False
 thread.join()
-print(json.dumps({"rows": report.rows_written, "base_kb": base // 1024,
-                  "peak_kb": max(peak[0], rss()) // 1024, "seconds": seconds,
-                  "ok": report.ok}))
+peak_kb = max(peak[0], rss()) // 1024
+started = time.perf_counter()
+fetched = len(client.fetch("customer"))  # for comparison: the same rows into a DataFrame
+fetch_seconds = time.perf_counter() - started
+print(json.dumps({"rows": report.rows_written, "base_kb": base // 1024, "peak_kb": peak_kb,
+                  "seconds": seconds, "ok": report.ok, "fetch_seconds": fetch_seconds,
+                  "fetched": fetched}))
 """
 
 
@@ -140,7 +144,7 @@ def bench_memory() -> None:
         print(f"memory {label}: {run['rows']:,} customers synced in {run['seconds']:.1f} s "
               f"({run['rows'] / run['seconds']:,.0f} rows/s); peak RSS during the sync "
               f"{run['peak_kb'] / 1024:.0f} MB, {grown:.0f} MB above the signed-in process "
-              f"before it")
+              f"before it; fetch of the same rows: {run['fetch_seconds']:.1f} s")
     ratio = ((large["peak_kb"] - large["base_kb"]) / max(1, small["peak_kb"] - small["base_kb"]))
     print(f"memory growth 5x rows / 1x rows: {ratio:.2f}x")
 

@@ -656,7 +656,9 @@ def sync(target: Any = None, *, to: str | os.PathLike = "vnkit-data",
     page_workers : int
         Concurrent page requests within one company's endpoint.
     company_workers : int, optional
-        Companies synced at once (default ``max_in_flight // page_workers``).
+        Companies synced at once (default ``max_in_flight``: a small company's endpoint
+        is one page, so each company has about one request in flight; the cap holds
+        whatever this is).
     progress : bool
         Show an overall bar and a bar per company in flight (tqdm: notebook or terminal).
     full : bool
@@ -686,7 +688,7 @@ def sync(target: Any = None, *, to: str | os.PathLike = "vnkit-data",
     if max_in_flight < 1 or page_workers < 1:
         raise ConfigurationError("max_in_flight and page_workers must be at least 1")
     page_workers = min(page_workers, max_in_flight)
-    workers = company_workers or max(1, max_in_flight // page_workers)
+    workers = company_workers or max_in_flight
     root = Path(to)
     root.mkdir(parents=True, exist_ok=True)
     (root / _TMP).mkdir(exist_ok=True)
