@@ -378,7 +378,9 @@ def test_public_api():
         "payload", "unwrap", "line", "CLEAR", "UnknownFieldWarning", "diagnose_vat",
         "vat_matrix",
         # Background API jobs and the webhook receiver (tests/background)
-        "BackgroundJob", "WebhookReceiver"}
+        "BackgroundJob", "WebhookReceiver",
+        # many companies: Parquet dataset and SQL over it (tests/sync)
+        "sync", "SyncReport", "sql"}
     for name in vnkit.__all__:
         assert hasattr(vnkit, name)
     assert issubclass(vnkit.FilterError, ValueError) and issubclass(ApiError, vnkit.VnkitError)
