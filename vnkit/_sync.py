@@ -54,7 +54,7 @@ from typing import TYPE_CHECKING, Any
 from requests.adapters import BaseAdapter
 
 from . import _endpoints
-from ._exceptions import ConfigurationError, VnkitError
+from ._exceptions import ConfigurationError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -398,10 +398,13 @@ def _sync_endpoint(job: _Job, client: Client, company_id: str, company: str | No
             # latest copy of each key.
             tail = {k: m for k, (_, m) in near.items()}
         writer.commit()
-    except (VnkitError, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - one endpoint's failure is reported, not fatal
+        # API errors, a full disk, a page Arrow cannot take: what was listed stays, the
+        # watermark stays, the other endpoints and companies go on.
         writer.abort()
         result.status = "failed"
-        result.message = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        result.seconds = time.monotonic() - started
+        result.message = f"{type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}"
         if pager is not None and not counted:
             calls += pager.calls  # the pass that failed
         result.calls = calls

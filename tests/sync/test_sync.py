@@ -223,3 +223,22 @@ def test_a_partition_with_many_files_is_compacted_to_one_copy_per_key(firm, comp
     assert files[0][3] == len(truth)
     got = vnkit.sql("select number, name from customer order by number", tmp_path)
     assert list(got["number"]) == sorted(truth["number"])
+
+
+def test_a_company_over_its_budget_fails_alone_and_says_why(company_ids, tmp_path):
+    # A test client with 4 calls an hour per company: four endpoints of each company fit,
+    # the fifth is refused with 429 and reported, not raised; each company has its own.
+    with vnkit.sandbox.start(data_module="vnkit_firm_small", rate_limit_test=4) as small:
+        client = vnkit.connect(small, client_id="isv_vnkit_demo_test",
+                               client_secret="vnkit-demo-test-secret", progress=False)
+        with client:
+            report = vnkit.sync(client, to=tmp_path, companies=company_ids[:2],
+                                endpoints=["customer", "supplier", "customerinvoice",
+                                           "customerCreditNote", "inventory"],
+                                max_in_flight=1, progress=False)
+    failed = [r for r in report.results if r.status == "failed"]
+    assert failed and all("RateLimitError" in r.message for r in failed)
+    assert {r.company_id for r in report.results if r.status == "ok"} == set(company_ids[:2])
+    for company_id in company_ids[:2]:
+        remaining, limit = report.budgets[company_id]
+        assert limit == 4 and remaining == 0
