@@ -87,8 +87,6 @@ def page_frame(body: bytes) -> pd.DataFrame | None:
         return None
     frame = table.to_pandas()
     for name, column in zip(table.column_names, table.columns):
-        if pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
-            frame[name] = column.to_pylist()
-        elif pa.types.is_struct(column.type) or pa.types.is_null(column.type):
+        if pa.types.is_list(column.type) or pa.types.is_large_list(column.type) or pa.types.is_struct(column.type) or pa.types.is_null(column.type):
             frame[name] = column.to_pylist()
     return frame
