@@ -87,6 +87,8 @@ def page_frame(body: bytes) -> pd.DataFrame | None:
         return None
     frame = table.to_pandas()
     for name, column in zip(table.column_names, table.columns):
-        if pa.types.is_list(column.type) or pa.types.is_large_list(column.type) or pa.types.is_struct(column.type) or pa.types.is_null(column.type):
-            frame[name] = column.to_pylist()
+        kind = column.type
+        if (pa.types.is_list(kind) or pa.types.is_large_list(kind)
+                or pa.types.is_struct(kind) or pa.types.is_null(kind)):
+            frame[name] = column.to_pylist()  # Python lists, as normalise keeps them
     return frame
