@@ -50,10 +50,23 @@ def test_first_sync_holds_every_record_with_one_call_per_page(firm, company_ids,
 
 
 def test_second_run_spends_one_call_per_company_and_endpoint_and_writes_nothing(
-        firm, company_ids, tmp_path):
+        firm, company_ids, tmp_path, monkeypatch):
     vnkit.sync(firm, to=tmp_path, companies=company_ids[:2], progress=False)
     before = vnkit.sql("select count(*) as n from customer", tmp_path)["n"].iloc[0]
+    sent = []
+    send = _sync.CappedAdapter.send
+
+    def record(self, request, **kwargs):
+        sent.append(request.url)
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(_sync.CappedAdapter, "send", record)
     again = vnkit.sync(firm, to=tmp_path, companies=company_ids[:2], progress=False)
+    pages = [url for url in sent if "/v1/" in url and "context" not in url]
+    assert len(pages) == 2 * len(ENDPOINTS)
+    # the watermark goes with its condition, every time
+    assert all("lastModifiedDateTime=" in url and "lastModifiedDateTimeCondition=%3E%3D" in url
+               for url in pages), pages
     assert again.ok, again
     assert again.calls == 2 * len(ENDPOINTS)
     assert again.rows_written == 0
