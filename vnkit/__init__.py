@@ -37,6 +37,8 @@ from ._filters import attributes, created, last_modified
 from ._interactive import SignIn
 from ._payload import CLEAR, UnknownFieldWarning, line, payload, unwrap
 from ._postman import PostmanEnvironment, load_postman_environment
+from ._sql import sql
+from ._sync import SyncReport, sync
 from ._tokencache import FileTokenStore
 from ._vat import diagnose_vat, vat_matrix
 from ._webhooks import WebhookReceiver
@@ -59,6 +61,10 @@ __all__ = [
     "FileTokenStore",
     "load_postman_environment",
     "PostmanEnvironment",
+    # many companies: Parquet dataset and SQL over it
+    "sync",
+    "SyncReport",
+    "sql",
     # background jobs and webhooks
     "BackgroundJob",
     "WebhookReceiver",
@@ -123,6 +129,10 @@ def load_ipython_extension(ipython) -> None:
 def __getattr__(name: str):
     # ``vnkit.sandbox`` pulls in FastAPI and uvicorn, ``vnkit.widgets`` ipywidgets: load
     # them only when asked for.
+    if name == "dlt_source":  # needs dlt (vnkit[dlt]): imported when first asked for
+        from ._dlt import dlt_source
+
+        return dlt_source
     if name in _LAZY_SUBMODULES:
         import importlib
 
@@ -131,4 +141,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES) | {"dlt_source"})

@@ -1,5 +1,9 @@
 """Command line of vnkit: ``python -m vnkit sandbox`` (or the ``vnkit`` script).
 
+``vnkit sync --to DIR`` pulls many companies' list endpoints into a Parquet dataset
+(see ``vnkit.sync``); ``--sandbox URL`` points it at a running sandbox, otherwise the
+``VNKIT_*`` environment variables say where and who.
+
 ``vnkit sandbox`` serves the local emulator of the Visma.net ERP API and prints the demo
 credentials: the one place the demo client secret is shown, because signing in from a
 browser or from Postman needs it; and the demo users to sign in as on its sign-in page.
@@ -32,6 +36,53 @@ def _sandbox_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--access-log", action="store_true", help="log every request")
     p.add_argument("--settings-json", default=None, help=argparse.SUPPRESS)
     p.add_argument("--ready-json", action="store_true", help=argparse.SUPPRESS)
+
+
+def _sync_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sync", help="pull companies' list endpoints into a Parquet dataset",
+                       description="Sync list endpoints of many companies into a Parquet "
+                                   "dataset, incrementally (see vnkit.sync).")
+    p.add_argument("--to", required=True, help="dataset folder (created)")
+    p.add_argument("--sandbox", metavar="URL", default=None,
+                   help="a running vnkit sandbox (default: VNKIT_* environment variables)")
+    p.add_argument("--company", action="append", default=None, metavar="ID_OR_NAME",
+                   help="a company to sync (repeat; default: all the token reaches)")
+    p.add_argument("--endpoint", action="append", default=None, metavar="NAME",
+                   help="an endpoint to sync (repeat; default: customer, supplier, "
+                        "customerinvoice)")
+    p.add_argument("--overlap-minutes", type=float, default=None,
+                   help="re-read this far before the newest change seen (default 10)")
+    p.add_argument("--max-in-flight", type=int, default=8,
+                   help="requests in flight across all companies (default 8)")
+    p.add_argument("--page-workers", type=int, default=2,
+                   help="concurrent pages within one company's endpoint (default 2)")
+    p.add_argument("--full", action="store_true", help="ignore the watermarks, read all")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+
+def _run_sync(args: argparse.Namespace) -> int:
+    import vnkit
+    from vnkit._sync import DEFAULT_ENDPOINTS, DEFAULT_OVERLAP, sync
+
+    target = None
+    if args.sandbox:
+        from vnkit.sandbox import Sandbox
+
+        target = Sandbox.attach(args.sandbox)
+    client = vnkit.connect(target, progress=False)
+    try:
+        overlap = (DEFAULT_OVERLAP if args.overlap_minutes is None
+                   else args.overlap_minutes * 60.0)
+        report = sync(client, to=args.to, companies=args.company,
+                      endpoints=args.endpoint or DEFAULT_ENDPOINTS, overlap=overlap,
+                      max_in_flight=args.max_in_flight, page_workers=args.page_workers,
+                      full=args.full, progress=not args.no_progress)
+    finally:
+        client.close()
+    print(repr(report))
+    print(f"{report.calls} calls, {report.rows_written} rows written in "
+          f"{report.seconds:.1f} s to {report.path}")
+    return 0 if report.ok else 1
 
 
 def _settings_from(args: argparse.Namespace):
@@ -102,7 +153,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="vnkit", description="vnkit command line")
     sub = parser.add_subparsers(dest="command", required=True)
     _sandbox_parser(sub)
+    _sync_parser(sub)
     args = parser.parse_args(argv)
+
+    if args.command == "sync":
+        return _run_sync(args)
 
     if args.command == "sandbox":
         from vnkit.sandbox._server import serve

@@ -381,7 +381,9 @@ def test_public_api():
         # Background API jobs and the webhook receiver (tests/background)
         "BackgroundJob", "WebhookReceiver",
         # the API's surface offline, and request-body errors
-        "endpoints", "describe", "PayloadError"}
+        "endpoints", "describe", "PayloadError",
+        # many companies: Parquet dataset and SQL over it (tests/sync)
+        "sync", "SyncReport", "sql"}
     for name in vnkit.__all__:
         assert hasattr(vnkit, name)
     assert issubclass(vnkit.FilterError, ValueError) and issubclass(ApiError, vnkit.VnkitError)
