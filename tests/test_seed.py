@@ -20,7 +20,7 @@ from datetime import datetime
 import pytest
 
 from vnkit.sandbox import _seed
-from vnkit.sandbox._entities import ENTITIES
+from vnkit.sandbox._resources import ENTITIES
 
 ARTICLE = _seed.COMPANIES[0].company_id
 LARGE = _seed.COMPANIES[1].company_id

@@ -30,7 +30,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._auth import (METHOD_OPERATION, SERVICE_API, SERVICE_SCOPES, OAuthError, TokenError,
                     TokenService)
-from ._entities import ENTITIES, SUBLISTS, Entity, lookup
+from ._resources import ENTITIES, Entity, lookup
+
+# Per-partner sub-lists: ``customer/{number}/invoice`` (facts section 4).
+SUBLISTS: dict[tuple[str, str], tuple[str, str]] = {
+    ("customer", "invoice"): ("customerinvoice", "customer.number"),
+    ("supplier", "invoice"): ("supplierInvoice", "supplier.number"),
+}
 from ._query import (BadParameter, QueryBuilder, max_page_size, parameter_name,
                      parse_query_string)
 from ._settings import Settings
@@ -408,6 +414,8 @@ def list_parameters(entity: Entity, settings: Settings,
 def _register_documented_routes(app: FastAPI, api: _Api, settings: Settings) -> None:
     statuses = api.builder.statuses
     for entity in ENTITIES.values():
+        if entity.parented:
+            continue
         tag = entity.name
         app.add_api_route(
             f"/v1/{entity.path}", api.endpoint, methods=["GET"], tags=[tag],

@@ -40,7 +40,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ._answers import decode_key as _decode_key
 from ._answers import message_error as _message
-from ._entities import ENTITIES, Entity
+from ._resources import ENTITIES, Entity
 from ._settings import Settings
 from ._store import Store
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import unquote_plus
 
-from ._entities import Entity
+from ._resources import Entity
 from ._settings import Settings
 
 # Canonical spelling of operators; "=>" and friends are not accepted by the API.
@@ -185,8 +185,9 @@ class QueryBuilder:
         self.settings = settings
         self.date_re = date_pattern(settings)
         self.statuses: dict[str, dict[str, str]] = {}
-        for entity_name in set(STATUS_VALUES) | set(status_values):
-            values = list(STATUS_VALUES.get(entity_name, ()))
+        enums = _status_enums()
+        for entity_name in set(STATUS_VALUES) | set(status_values) | set(enums):
+            values = list(STATUS_VALUES.get(entity_name, enums.get(entity_name, ())))
             values += [v for v in status_values.get(entity_name, ()) if v not in values]
             self.statuses[entity_name] = {v.lower(): v for v in values}
 
@@ -221,6 +222,12 @@ class QueryBuilder:
             if text:
                 self._attributes(text, attribute_kinds or {}, query)
         return query
+
+    @staticmethod
+    def add_parent(query: ListQuery, parent: str) -> None:
+        """Records of the list at ``parent`` (its path below the version, any case)."""
+        query.where.append("r.parent = ?")
+        query.params.append(parent.strip("/"))
 
     @staticmethod
     def add_exact(query: ListQuery, entity: Entity, field_path: str,
@@ -340,6 +347,19 @@ class QueryBuilder:
         if spec:
             query.where.append("vn_attr_match(r.attrs, ?)")
             query.params.append(json.dumps(spec, separators=(",", ":"), ensure_ascii=False))
+
+
+def _status_enums() -> dict[str, tuple[str, ...]]:
+    """Status values of each resource whose status field is an enum of the surface."""
+    from .._surface import surface
+    from ._resources import ENTITIES
+
+    out = {}
+    for entity in ENTITIES.values():
+        spec = surface().dto(entity.dto).get(entity.status_field or "")
+        if spec is not None and spec.enum:
+            out[entity.name] = surface().enums.get(spec.enum, ())
+    return out
 
 
 def _date_only(text: str) -> str | None:

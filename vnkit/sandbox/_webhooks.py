@@ -53,14 +53,16 @@ from starlette.concurrency import run_in_threadpool
 
 from ._answers import json_answer as _json
 from ._answers import message_error as _message
-from ._entities import ENTITIES
+from ._resources import ENTITIES
 
 BACKGROUND_EVENT = "BACKGROUND_API_RESPONSE"
 ACTION_EVENT = "ACTION_TRIGGERED"
 ACTIONS = ("Created", "Updated", "Deleted", "StatusChanged")
 # How many finished deliveries the log keeps (the oldest go first).
 _LOG_SIZE = 2000
-_ENTITY_BY_LOWER = {name.lower(): name for name in ENTITIES}
+# Events are raised for the top-level record sets (not for lists below a parent).
+_EVENT_ENTITIES = [name for name in ENTITIES if "/" not in name]
+_ENTITY_BY_LOWER = {name.lower(): name for name in _EVENT_ENTITIES}
 
 # The hub of the running app, for :func:`emit` (one app per server process).
 _current: WebhookHub | None = None
@@ -117,7 +119,7 @@ def legacy_event(entity: str) -> str:
 
 LEGACY_EVENTS = [{"eventType": legacy_event(name), "name": f"{name} changed",
                   "description": f"A {name} was created, updated or deleted."}
-                 for name in ENTITIES]
+                 for name in _EVENT_ENTITIES]
 
 
 
@@ -654,7 +656,7 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
     @app.get("/sandbox/admin/webhooks/events", tags=["sandbox"],
              summary="Event ids a subscription may name")
     async def list_events() -> Response:
-        names = [e for name in ENTITIES for e in entity_events(name)]
+        names = [e for name in _EVENT_ENTITIES for e in entity_events(name)]
         return _json(200, [BACKGROUND_EVENT, ACTION_EVENT, *names])
 
     @app.post("/sandbox/admin/webhooks/emit", tags=["sandbox"], status_code=202,

@@ -26,7 +26,7 @@ from urllib.parse import unquote
 
 from ._answers import etag, etag_matches
 from ._dto import Obj, WriteError, parse_period
-from ._entities import ENTITIES, Entity, lookup
+from ._resources import ENTITIES, PARENT_FIELD, Entity, lookup
 from ._settings import Settings
 from ._store import (_DOC, _DOC_JOIN, Store, attribute_map, facet_fields, facet_text,
                      field_value, normalise_datetime, row_version)
@@ -172,7 +172,7 @@ class Context:
         return self.need("currency", currency_id, label, "Currency")["id"]
 
     def terms(self, terms_id: str, label: str) -> dict:
-        rec = self.need("creditTerms", terms_id, label, "Credit terms")
+        rec = self.need("creditTerm", terms_id, label, "Credit terms")
         return rec
 
     def zone(self, zone_id: str, label: str) -> dict:
@@ -185,9 +185,10 @@ class Context:
         return {"id": rec.get("projectID"), "description": rec.get("description")}
 
     def unit(self, unit: str, label: str) -> str:
-        known = {u.get("unit", "").upper(): u.get("unit") for u in self.all("unitOfMeasure")}
+        units = [u.get("unit") or u.get("fromUnit") for u in self.all("unitofmeasure")]
+        known = {str(u).upper(): u for u in units if u}
         known.update({str(u.get("toUnit", "")).upper(): u.get("toUnit")
-                      for u in self.all("unitOfMeasure") if u.get("toUnit")})
+                      for u in self.all("unitofmeasure") if u.get("toUnit")})
         if unit.upper() not in known:
             raise WriteError(f"Unit of measure '{unit}' given in '{label}' was not found.")
         return known[unit.upper()]
@@ -374,7 +375,7 @@ def _partner(ctx: Context, body: Obj, old: dict | None, kind: str, key: str,
     _set(doc, body, "status", lambda n: body.choice(n, statuses))
     for name in ("vatRegistrationId", "corporateId", "accountReference"):
         _set(doc, body, name, body.text)
-    class_entity = "customerClass" if is_customer else "supplierClass"
+    class_entity = "customer/customerClass" if is_customer else "supplier/supplierClass"
     class_field = "customerClassId" if is_customer else "supplierClassId"
     cls = None
     if body.value(class_field) is not None:
@@ -386,7 +387,8 @@ def _partner(ctx: Context, body: Obj, old: dict | None, kind: str, key: str,
         doc[class_field[:-2]] = {"id": cls.get("id"), "description": cls.get("description")}
     if body.value("creditTermsId") is not None:
         terms = ctx.terms(body.text("creditTermsId"), "creditTermsId")
-        doc["creditTerms"] = {"id": terms["id"], "description": terms.get("description")}
+        doc["creditTerms"] = {"id": terms.get("termsId") or terms.get("id"),
+                              "description": terms.get("description")}
     if body.value("currencyId") is not None:
         doc["currencyId"] = ctx.currency(body.text("currencyId"), "currencyId")
     elif old is None:
@@ -491,11 +493,11 @@ def build_inventory(ctx, body, old, key, row_id):
     _set(doc, body, "status", lambda n: body.choice(n, _ITEM_STATUSES))
     cls = None
     if body.value("itemClassId") is not None:
-        cls = ctx.need("itemClass", body.text("itemClassId"), "itemClassId", "Item class")
+        cls = ctx.need("inventory/itemClass", body.text("itemClassId"), "itemClassId", "Item class")
         doc["itemClass"] = {"id": cls["id"], "description": cls.get("description"),
                             "type": cls.get("type"), "attributes": []}
     elif old is None:
-        classes = ctx.all("itemClass")
+        classes = ctx.all("inventory/itemClass")
         cls = classes[0] if classes else None
         if cls:
             doc["itemClass"] = {"id": cls["id"], "description": cls.get("description"),
@@ -649,11 +651,12 @@ def build_customerinvoice(ctx, body, old, key, row_id):
          lambda n: parse_period(body.value(n), n) if body.value(n) is not None else None)
     if body.value("creditTermsId") is not None:
         terms = ctx.terms(body.text("creditTermsId"), "creditTermsId")
-        doc["creditTerms"] = {"id": terms["id"], "description": terms.get("description")}
+        doc["creditTerms"] = {"id": terms.get("termsId") or terms.get("id"),
+                              "description": terms.get("description")}
     if body.has("documentDueDate"):
         doc["documentDueDate"] = body.date("documentDueDate")
     elif creating or body.has("documentDate") or body.has("creditTermsId"):
-        terms = ctx.find("creditTerms", str((doc.get("creditTerms") or {}).get("id")))
+        terms = ctx.find("creditTerm", str((doc.get("creditTerms") or {}).get("id")))
         doc["documentDueDate"] = _due(doc.get("documentDate"), terms)
     if body.value("currencyId") is not None:
         doc["currencyId"] = ctx.currency(body.text("currencyId"), "currencyId")
@@ -764,7 +767,7 @@ def build_supplierInvoice(ctx, body, old, key, row_id):  # noqa: N802 - entity n
     if body.has("dueDate"):
         doc["dueDate"] = body.date("dueDate")
     elif creating or body.has("date"):
-        terms = ctx.find("creditTerms", str((doc.get("creditTerms") or {}).get("id")))
+        terms = ctx.find("creditTerm", str((doc.get("creditTerms") or {}).get("id")))
         doc["dueDate"] = _due(doc.get("date"), terms)
     for name in ("supplierReference", "description", "paymentRefNo", "note"):
         _set(doc, body, name, body.text)
@@ -774,7 +777,8 @@ def build_supplierInvoice(ctx, body, old, key, row_id):  # noqa: N802 - entity n
          lambda n: body.choice(n, ("TaxSetting", "Gross", "Net")))
     if body.value("creditTermsId") is not None:
         terms = ctx.terms(body.text("creditTermsId"), "creditTermsId")
-        doc["creditTerms"] = {"id": terms["id"], "description": terms.get("description")}
+        doc["creditTerms"] = {"id": terms.get("termsId") or terms.get("id"),
+                              "description": terms.get("description")}
     if body.has("branchNumber") or creating:
         doc["branchNumber"] = ctx.branch(body.text("branchNumber"), "branchNumber")
     if body.value("hold") is not None:
@@ -1376,7 +1380,8 @@ class Writes:
             doc["timeStamp"] = row_version(time.time_ns())  # a new ETag per write
         doc.pop("metadata", None)
         conn, company_id = ctx.conn, ctx.company_id
-        key = str(doc[entity.key])
+        key = entity.key_of(doc)
+        parent = doc.pop(PARENT_FIELD, None)
         status = doc.get(entity.status_field) if entity.status_field else None
         title = doc.get(entity.name_field) if entity.name_field else None
         modified = normalise_datetime(doc.get(entity.modified_field)) \
@@ -1391,8 +1396,8 @@ class Writes:
             seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records WHERE "
                                "company_id = ? AND entity = ?",
                                (company_id, entity.name)).fetchone()[0]
-            conn.execute("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?)",
-                         (row_id, company_id, entity.name, seq, *columns))
+            conn.execute("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                         (row_id, company_id, entity.name, seq, *columns, parent))
         else:
             conn.execute("UPDATE records SET key=?, status=?, name=?, modified=?, created=?, "
                          "attrs=? WHERE id = ?", (*columns, row_id))
