@@ -47,6 +47,7 @@ from ._attachments import hide_unexpanded
 from ._answers import JSON_TYPE, decode_key, etag, message_error
 from ._answers import json_answer as _json
 from ._store import Store, open_store
+from ._canonical import CanonicalPath
 
 
 # Path prefixes (lower-cased) of the two API layouts and of the company list.
@@ -267,13 +268,19 @@ class _Api:
         return None
 
     def list_body(self, entity: Entity, company_id: int, params: dict[str, list[str]],
-                  exact: tuple[str, str] | None = None) -> bytes:
-        """A list answer's bytes: one page of records with ``metadata`` appended."""
+                  exact: tuple[str, str] | None = None, parent: str | None = None) -> bytes:
+        """A list answer's bytes: one page of records with ``metadata`` appended.
+
+        ``exact``: ``(field, value)`` the records must have (a partner's sub-list);
+        ``parent``: the list path records below a parent carry (``_parent``).
+        """
         kinds = (self.store.attribute_kinds(company_id)
                  if entity.attributes and "attributes" in params else None)
         query = self.builder.build(entity, company_id, params, kinds)
         if exact is not None:
             self.builder.add_exact(query, entity, exact[0], [exact[1]])
+        if parent is not None:
+            self.builder.add_parent(query, parent)
         where, args = query.where_sql, tuple(query.params)
         docs = self.store.page(where, args, query.page_size, query.offset)
         # Attachment references show on lists only when expanded (facts section 6).
@@ -557,6 +564,19 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     app.state.api = api
     _install_openapi(app)
 
+    # Every operation of the surface, one router per area; registered before the
+    # feature modules' own routes so that these match first.
+    from .routers import Answered, build_routers
+    from .routers._generic import Generic
+
+    for router in build_routers(Generic(api, settings)):
+        app.include_router(router)
+
+    async def answered(_request: Request, exc: Answered) -> Response:
+        return exc.response
+
+    app.add_exception_handler(Answered, answered)
+
     @app.post("/connect/token", tags=["Visma Connect"], summary="OAuth 2 token endpoint",
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/x-www-form-urlencoded": {"schema": {
@@ -652,6 +672,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
 
     # After the attachment hook, so multipart uploads reach it first.
     app.state.writes = _writes.install(app, api, store, settings)
+    api.writes = app.state.writes
     # Sign-in pages, user grants and the legacy VNI endpoints (before the catch-all).
     install_signin(app, store, settings, tokens)
     from . import _faults, _limits
@@ -671,6 +692,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
                       methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
 
     app.add_middleware(_Envelope, settings=settings)
+    # Outermost: every layer inside sees the path in the surface's spelling.
+    app.add_middleware(CanonicalPath)
     return app
 
 

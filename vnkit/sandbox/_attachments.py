@@ -330,6 +330,14 @@ class AttachmentStore:
                 holder = next((item for item in lines if isinstance(item, dict)
                                and str(item.get("lineNumber")) == str(line)), None)
                 if holder is None:
+                    # Lines of another name (the read DTO's ``lines``): any list of lines.
+                    holder = next((item for value in record.values()
+                                   if isinstance(value, list) for item in value
+                                   if isinstance(item, dict) and any(
+                                       str(item.get(name)) == str(line)
+                                       for name in ("lineNumber", "lineNbr", "lineNo"))),
+                                  None)
+                if holder is None:
                     raise AttachmentError(404, f"{entity.name} '{key}' has no line {line}.")
             row = conn.execute(
                 "SELECT id FROM attachments WHERE record_id = ? AND line_number = ? "

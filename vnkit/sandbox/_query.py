@@ -44,6 +44,9 @@ STATUS_VALUES: dict[str, tuple[str, ...]] = {
 STATUS_VALUES["customerDebitNote"] = STATUS_VALUES["customerinvoice"]
 STATUS_VALUES["customerCreditNote"] = STATUS_VALUES["customerinvoice"]
 
+#: Most attributes one ``attributes`` filter may name (each adds a condition to the SQL).
+MAX_ATTRIBUTES = 100
+
 # Attribute control types (AttributeDto.controlType) → how the filter compares.
 _ATTRIBUTE_KIND = {"datetime": "date", "checkbox": "bool", "multiselectcombo": "multi"}
 
@@ -312,14 +315,23 @@ class QueryBuilder:
         query.params.append(canonical)
 
     def _attributes(self, text: str, kinds: dict[str, str], query: ListQuery) -> None:
+        from ._answers import BadJson, parse_json
+
         try:
-            wanted = json.loads(text)
-        except ValueError:
-            raise BadParameter("attributes", "is not valid JSON; expected an object such "
-                                             'as {"ATTRIBUTEID":"value"}.') from None
+            # An object of ids and texts: anything nested deeper is refused unparsed.
+            wanted = parse_json(text, "The value", max_depth=2)
+        except BadJson as exc:
+            message = str(exc)
+            if "not valid JSON" in message:
+                message = ("is not valid JSON; expected an object such as "
+                           '{"ATTRIBUTEID":"value"}.')
+            raise BadParameter("attributes", message) from None
         if not isinstance(wanted, dict):
             raise BadParameter("attributes", "must be a JSON object of attribute ids and "
                                              'values, such as {"ATTRIBUTEID":"value"}.')
+        if len(wanted) > MAX_ATTRIBUTES:
+            raise BadParameter("attributes", f"names {len(wanted)} attributes; at most "
+                                             f"{MAX_ATTRIBUTES} can be filtered on at once.")
         spec = []
         for attribute_id, value in wanted.items():
             if isinstance(value, bool):

@@ -22,6 +22,7 @@ strips it from the served document.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -40,7 +41,7 @@ PARENT_FIELD = "_parent"
 #: Key fields the single GET's path parameter does not name (``customerCd`` -> ``number``).
 KEYS: dict[str, str] = {
     "branch": "number", "carrier": "carrierId", "cashaccount": "number",
-    "cashsale": "referenceNumber", "contractUsage": "contract.id", "country": "id",
+    "cashsale": "referenceNumber", "contractUsage": "contract", "country": "id",
     "creditNote": "referenceNumber", "creditTerm": "termsId", "currency": "id",
     "customer": "number", "customer/balance": "customer.number",
     "customer/customerClass": "id", "customerCreditNote": "referenceNumber",
@@ -308,46 +309,117 @@ def for_operation(op: Operation) -> Entity | None:
     return None if name is None else _registry().get(name)
 
 
-@lru_cache(maxsize=256)
-def parent_reference(op_path: str) -> tuple[str, str, str] | None:
-    """How a list below a path parameter picks its records: ``(kind, field, parent)``.
+#: Fields that name the parent where the child's field is not called like it.
+PARENT_FIELDS: dict[str, str] = {
+    "customer/{customerCd}/contact": "businessAccount",
+    "supplier/{supplierCd}/contact": "businessAccount",
+}
 
-    ``kind`` is ``"field"`` when the records name their parent in a field (the
-    customer's invoices: ``customer.number``) and ``"parent"`` when they carry
-    ``_parent``. ``parent`` is the name of the resource the path parameter keys (or "").
-    None for a list without path parameters.
+
+@lru_cache(maxsize=256)
+def parent_reference(op_path: str) -> tuple[str, str, Entity | None, int | None] | None:
+    """How a list below a path parameter picks its records.
+
+    ``(kind, field, parent, index)``: ``kind`` is ``"field"`` when the records name
+    their parent in ``field`` (the customer's invoices: ``customer.number``) and
+    ``"parent"`` when they carry ``_parent`` (``field`` is then ``_parent``);
+    ``parent`` is the resource the path parameter number ``index`` keys (None when no
+    single GET names it). None for a list without path parameters.
     """
     s = surface()
     op = s.find("GET", op_path)
-    if op is None or not op.path_params:
+    if op is None or not op.path_params or not op.is_list:
         return None
     child = for_operation(op)
     if child is None:
         return None
-    parent = _parent_of(op.path)
-    if child.parented or parent is None:
-        return "parent", PARENT_FIELD, parent.name if parent else ""
+    found = parent_of(op.path)
+    parent, index = found if found is not None else (None, None)
+    if child.parented:
+        return "parent", PARENT_FIELD, parent, index
     fields = s.dto(child.dto)
-    literal = parent.name.rsplit("/", 1)[-1]
-    for candidate in (literal, literal.rstrip("s")):
-        found = next((f for f in fields if f.lower() == candidate.lower()), None)
-        target = _scalar_path(fields, found) if found else None
+    by_lower = {f.lower(): f for f in fields}
+    below = op.path.split("/", 2)[2]
+    override = PARENT_FIELDS.get(below)
+    if override is not None:
+        return "field", override, parent, index
+    words = []
+    if parent is not None:
+        literal = parent.name.rsplit("/", 1)[-1]
+        words += [literal, literal.rstrip("s")]
+    last = op.path_params[-1 if index is None else index]
+    words.append(last)
+    stem = last
+    for suffix in ("Number", "Nbr", "Cd", "Id", "No"):
+        if last.endswith(suffix) and len(last) > len(suffix):
+            stem = last[:-len(suffix)]
+            break
+    words.append(stem)
+    for word in words:
+        name = by_lower.get(word.lower())
+        target = _scalar_path(fields, name) if name else None
         if target is not None:
-            return "field", target, parent.name
-    return "parent", PARENT_FIELD, parent.name
+            return "field", target, parent, index if index is not None else \
+                len(op.path_params) - 1
+    return "parent", PARENT_FIELD, parent, index
 
 
-def _parent_of(template: str) -> Entity | None:
-    """The resource keyed by the first path parameter of ``template``, if any."""
-    s = surface()
+@lru_cache(maxsize=512)
+def parent_of(template: str) -> tuple[Entity, int] | None:
+    """The resource whose single GET is the longest prefix of ``template`` ending at a
+    path parameter, and that parameter's index (``customer/{customerCd}/note`` ->
+    ``(customer, 0)``); None when no prefix is a single record."""
     parts = template.split("/")
+    best = None
+    index = -1
     for i, part in enumerate(parts):
-        if part.startswith("{"):
-            single = s.find("GET", "/".join(parts[:i + 1]))
-            if single is not None and not single.is_list:
-                return for_operation(single)
-            return None
+        if not part.startswith("{"):
+            continue
+        index += 1
+        if i == len(parts) - 1:
+            break  # the whole template: not a parent of itself
+        entity = single_resource("/".join(parts[:i + 1]))
+        if entity is not None:
+            best = (entity, index)
+    return best
+
+
+def single_resource(template: str) -> Entity | None:
+    """The resource whose single GET is at ``template`` (either version), or None.
+
+    v1 and v2 share their records: ``v2/salesorder/{orderType}/{orderNumber}`` is the
+    order that v1 reads at the same path.
+    """
+    s = surface()
+    other = re.sub(r"^/v[12]/", "/v2/" if template.startswith("/v1/") else "/v1/", template)
+    for candidate in (template, other):
+        single = s.find("GET", candidate)
+        if single is not None and not single.is_list:
+            entity = for_operation(single)
+            if entity is not None:
+                return entity
     return None
+
+
+@lru_cache(maxsize=128)
+def attachment_target(template: str) -> tuple[Entity, int, int | None] | None:
+    """For an upload path (``.../{key}[/{lineNumber}]/attachment``): the resource, the
+    index of the key parameter and of the line parameter (None for the document)."""
+    parts = [p for p in template.split("/") if p]
+    if not parts or parts[-1].lower() != "attachment":
+        return None
+    params = [p[1:-1] for p in parts if p.startswith("{")]
+    if not params:
+        return None
+    line = None
+    key_index = len(params) - 1
+    if params[-1].lower() == "linenumber" and len(params) > 1:
+        line, key_index = len(params) - 1, len(params) - 2
+    found = parent_of("/" + "/".join(parts[:-1]) + "/x")
+    if found is not None and found[1] == key_index:
+        return found[0], key_index, line
+    entity = lookup(parts[1]) if len(parts) > 1 else None
+    return None if entity is None else (entity, key_index, line)
 
 
 def parent_fields(name: str) -> tuple[str, ...]:

@@ -720,12 +720,30 @@ class Store:
             params = (*params, -1 if limit is None else limit, offset)
         return [row[0] for row in self.connection().execute(sql, params)]
 
-    def one(self, company_id: int, entity: str, key: str) -> bytes | None:
-        """JSON text of the record with this key (case-insensitive), or None."""
+    def one(self, company_id: int, entity: str, key: str,
+            parent: str | None = None) -> bytes | None:
+        """JSON text of the record with this key (case-insensitive), or None.
+
+        ``parent``: only a record of the list at that path (resources below a parent).
+        """
+        sql = (f"SELECT {_DOC} FROM records r {_DOC_JOIN} "
+               "WHERE r.company_id = ? AND r.entity = ? AND r.key = ?")
+        args: tuple = (company_id, entity, key)
+        if parent is not None:
+            sql += " AND r.parent = ?"
+            args += (parent.strip("/"),)
+        row = self.connection().execute(sql + " ORDER BY r.seq LIMIT 1", args).fetchone()
+        return None if row is None else row[0]
+
+    def one_by_field(self, company_id: int, entity: str, field: str,
+                     value: str) -> bytes | None:
+        """JSON text of the first record whose top-level ``field`` is ``value`` (any
+        case), for paths that name a record by another field (``internal/{id}``)."""
         row = self.connection().execute(
-            f"SELECT {_DOC} FROM records r {_DOC_JOIN} "
-            "WHERE r.company_id = ? AND r.entity = ? AND r.key = ? ORDER BY r.seq LIMIT 1",
-            (company_id, entity, key)).fetchone()
+            f"SELECT {_DOC} FROM records r {_DOC_JOIN} WHERE r.company_id = ? AND "
+            "r.entity = ? AND lower(CAST(json_extract(COALESCE(o.doc, t.doc), ?) AS TEXT))"
+            " = lower(?) ORDER BY r.seq LIMIT 1",
+            (company_id, entity, "$." + field, value)).fetchone()
         return None if row is None else row[0]
 
     def exists(self, company_id: int, entity: str, key: str) -> bool:

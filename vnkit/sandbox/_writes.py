@@ -24,7 +24,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-from ._answers import etag, etag_matches
+from ._canonical import OPERATION_KEY, ROOT_KEY
+from ._answers import BadJson, etag, etag_matches, key_segment, parse_json
 from ._dto import Obj, WriteError, parse_period
 from ._resources import ENTITIES, PARENT_FIELD, Entity, lookup
 from ._settings import Settings
@@ -1116,13 +1117,13 @@ class Writes:
             return "create", entity, None, None
         if method == "POST" and len(rest) >= 3 and rest[-2].lower() == "action":
             # {key}/action/{name}, or supplierInvoice/{documentType}/{key}/action/{name}
-            key_segment = rest[-3]
+            key_part = rest[-3]
             if len(rest) > 4 or (len(rest) == 4 and name != "supplierInvoice"):
                 return Answer(404, {"message": "No resource matches the path."})
             if len(rest) == 4:
-                return ("action", entity, decode_key(key_segment),
+                return ("action", entity, decode_key(key_part),
                         unquote(rest[-1]) + "|" + unquote(rest[0]))
-            return "action", entity, decode_key(key_segment), unquote(rest[-1])
+            return "action", entity, decode_key(key_part), unquote(rest[-1])
         if method == "DELETE" and name == "supplierInvoice" and len(rest) == 2:
             # DELETE supplierInvoice/{documentType}/{invoiceNumber} (PHP 8.43)
             return "delete", entity, decode_key(rest[1]), unquote(rest[0])
@@ -1143,9 +1144,9 @@ class Writes:
         parsed: Any = None
         if op in ("create", "update") or (op == "action" and body.strip()):
             try:
-                parsed = json.loads(body.decode("utf-8")) if body.strip() else None
-            except (UnicodeDecodeError, ValueError) as exc:
-                return Answer(400, {"message": f"The request body is not valid JSON: {exc}"})
+                parsed = parse_json(body) if body.strip() else None
+            except BadJson as exc:
+                return Answer(400, {"message": str(exc)})
             if op in ("create", "update") and not isinstance(parsed, dict):
                 return Answer(400, {"message": "The request body must be a JSON object "
                                                f"({entity.name} fields)."})
@@ -1251,7 +1252,7 @@ class Writes:
         if entity.created_field:
             doc[entity.created_field] = doc.get(entity.created_field) or now_stamp()
         self._save(ctx, entity, doc, None)
-        return Answer(201, None, {"Location": base + _key_segment(key)})
+        return Answer(201, None, {"Location": base + key_segment(key)})
 
     def _update(self, ctx: Context, entity: Entity, key: str, body: Obj) -> Answer:
         found = self._row(ctx, entity, key)
@@ -1416,22 +1417,27 @@ class Writes:
         conn.executemany("INSERT OR IGNORE INTO facets VALUES (?,?,?,?,?)", facets)
 
 
-def _key_segment(key: str) -> str:
-    """A key as the last segment of a URL (``b64(...)`` when it has reserved characters)."""
-    from ._answers import encode_key_b64
-
-    if any(ch in key for ch in "/?#%&+\\*:\"<> ") or not key.isascii():
-        return encode_key_b64(key)
-    return key
-
-
 
 
 # --------------------------------------------------------------------------- HTTP glue
 
 
-async def handle(writes: Writes, request, rest: str, version: str, company) -> Any:
+def _owns_action(entity: str, action: str) -> bool:
+    """Whether this module has behaviour for ``action`` on ``entity``."""
+    name = action.split("|", 1)[0].lower()
+    if entity == "customerinvoice" and name == "reverse":
+        return True
+    if entity == "supplierInvoice" and name in _AP_ACTIONS:
+        return True
+    return name == "release" and entity in RELEASABLE
+
+
+async def handle(writes: Writes, request, rest: str, version: str, company,
+                 claim_only: bool = False) -> Any:
     """Answer a non-GET API request; ``company()`` gives ``(company_id, error answer)``.
+
+    ``claim_only``: the request is an operation of the surface, so a path this module
+    has no behaviour for is left (None) to the generic handlers instead of refused.
 
     ``rest`` is the raw path below the version root; the ``Location`` of a create keeps
     the layout (and the resource spelling) of the request, pointing at ``v1`` where the
@@ -1451,6 +1457,23 @@ async def handle(writes: Writes, request, rest: str, version: str, company) -> A
     while segments and segments[-1] == "":
         segments.pop()
     routed = writes.route(request.method, segments, version)
+    if claim_only:
+        # An operation of the surface: answer what this module has behaviour for
+        # (and its deliberate refusals, e.g. deleting a customer); leave the rest to
+        # the generic handlers.
+        if isinstance(routed, Answer):
+            first = lookup(unquote(segments[0])) if segments else None
+            refusal = "cannot be" in str((routed.body or {}).get("message", ""))
+            if routed.status == 405 and refusal and first is not None \
+                    and first.name in WRITABLE:
+                return reply(routed)
+            if routed.status in (404, 405):
+                return None
+        elif routed[0] == "action":
+            if not _owns_action(routed[1].name, routed[3] or ""):
+                return None
+        elif routed[1].name not in WRITABLE:
+            return None
     if isinstance(routed, Answer):
         return reply(routed)
     company_id, error = company()
@@ -1459,6 +1482,8 @@ async def handle(writes: Writes, request, rest: str, version: str, company) -> A
     op, entity, key, action = routed
     raw = (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1")
     prefix = raw[:len(raw) - len(rest)] if rest and raw.endswith(rest) else raw
+    # The layout the caller wrote (the path was rewritten to /v1/... before routing).
+    prefix = request.scope.get(ROOT_KEY) or prefix
     if version == "v2":
         prefix = prefix[:-3] + "v1/" if prefix.lower().endswith("v2/") else prefix
     resource = segments[0] if entity.name.lower() == unquote(segments[0]).lower() \
@@ -1605,12 +1630,14 @@ def install(app, api, store: Store, settings: Settings) -> Writes:
         path = raw.decode("latin-1")
         root = path[:len(path) - len(rest)] if rest and path.endswith(rest) else path
         version = "v2" if root.lower().rstrip("/").endswith("v2") else "v1"
+        surface_op = request.scope.get(OPERATION_KEY)
         if request.method in ("GET", "HEAD"):
-            if version == "v2":
+            if version == "v2" and surface_op is None:
                 return _not_found(request)
             return None
         return await handle(writes, request, rest, version,
-                            lambda: api._company(request, principal))
+                            lambda: api._company(request, principal),
+                            claim_only=surface_op is not None)
 
     api.hooks.append(hook)
     _register_routes(app, api, settings)
