@@ -165,13 +165,13 @@ def fill_path(op, records: dict[str, dict]) -> dict[str, str]:
     one otherwise its key; a parameter that keys a parent (``customer/{customerCd}/...``)
     the parent's key; anything else a placeholder.
     """
-    from vnkit._surface import surface
-    from vnkit.sandbox._resources import for_operation
+    from vnkit.sandbox._resources import (
+        attachment_target,
+        for_operation,
+        single_resource,
+    )
     from vnkit.sandbox.routers._generic import _write_target
 
-    from vnkit.sandbox._resources import attachment_target, single_resource
-
-    s = surface()
     target = None
     key_index = len(op.path_params) - 1
     if op.method == "GET" and not op.is_list:

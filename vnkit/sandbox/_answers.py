@@ -136,8 +136,7 @@ def _nesting(text: str) -> int:
             in_string = True
         elif ch in "[{":
             depth += 1
-            if depth > deepest:
-                deepest = depth
+            deepest = max(deepest, depth)
         elif ch in "]}":
             depth -= 1
     return deepest

@@ -38,6 +38,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from ._answers import BadJson, parse_json
 from ._answers import decode_key as _decode_key
 from ._answers import message_error as _message
 from ._resources import ENTITIES, Entity
@@ -512,9 +513,9 @@ class Attachments:
     async def _update(self, request: Request, company: int, attachment_id: str) -> Response:
         raw = await request.body()
         try:
-            body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
-        except (UnicodeDecodeError, ValueError):
-            return _message(400, "The request body is not valid JSON; send e.g. "
+            body = parse_json(raw) if raw.strip() else {}
+        except BadJson as exc:
+            return _message(400, f"{exc} Send e.g. "
                                  '{"sendToAutoinvoice": {"value": true}}.')
         if not isinstance(body, dict):
             return _message(400, "The request body must be a JSON object such as "

@@ -247,7 +247,7 @@ def _derive(name: str, dto: str) -> Entity:
     if "status" not in params:
         status_param = next((p for p in params if p.endswith("status")), "status")
     filters: dict[str, str] = {}
-    for lower, spelled in params.items():
+    for lower in params:
         if (lower in _SPECIAL or lower.startswith(("expand", "include"))
                 or lower + "condition" in params or lower.endswith("condition")
                 or lower == status_param or lower in IGNORED.get(name, ())):

@@ -584,10 +584,12 @@ def _company_set(value: Any) -> frozenset[int] | None:
 
 
 async def _body(request: Request) -> tuple[dict | None, Response | None]:
+    from ._answers import BadJson, parse_json
+
     try:
-        data = json.loads(await request.body() or b"null")
-    except ValueError:
-        return None, _message(400, "The request body is not valid JSON.")
+        data = parse_json(await request.body() or b"null")
+    except BadJson as exc:
+        return None, _message(400, str(exc))
     if not isinstance(data, dict):
         return None, _message(400, "The request body must be a JSON object.")
     return data, None

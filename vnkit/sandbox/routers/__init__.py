@@ -17,6 +17,7 @@ Paths reach the routes already in the surface's spelling: the middleware of
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -84,7 +85,7 @@ async def principal(request: Request):
     return who
 
 
-async def hooked(request: Request, who=Depends(principal)):
+async def hooked(request: Request, who: Annotated[Any, Depends(principal)]):
     """Run the app's hooks in order; the first that answers ends the request."""
     rest = _rest(request)
     for hook in request.app.state.api.hooks:
@@ -94,7 +95,7 @@ async def hooked(request: Request, who=Depends(principal)):
     return who
 
 
-async def company(request: Request, who=Depends(hooked)) -> int:
+async def company(request: Request, who: Annotated[Any, Depends(hooked)]) -> int:
     """The company the call works on (``ipp-company-id``, or the token's only one)."""
     company_id, error = request.app.state.api._company(request, who)
     if error is not None:
@@ -137,7 +138,8 @@ def build_routers(generic: Generic) -> list[APIRouter]:
     for area in [a for a, _ in AREAS] + [OTHER_AREA]:
         router = APIRouter(tags=[area])
         for op in sorted(grouped.get(area, ()), key=_specificity):
-            router.add_api_route(op.path, generic.endpoint(op), methods=[op.method],
+            methods = [op.method, "HEAD"] if op.method == "GET" else [op.method]
+            router.add_api_route(op.path, generic.endpoint(op), methods=methods,
                                  name=op.operation_id, include_in_schema=False)
         routers.append(router)
     return routers

@@ -16,25 +16,38 @@ and the resource registry (:mod:`.._resources`):
   DTO first (400 naming the field).
 """
 
-from __future__ import annotations
 
 import json
 import random
 import zlib
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ..._surface import Field, Operation, surface
-from .._answers import (JSON_TYPE, BadJson, decode_key, etag, json_answer, key_segment,
-                        message_error, parse_json)
+from .._answers import (
+    JSON_TYPE,
+    BadJson,
+    decode_key,
+    etag,
+    json_answer,
+    key_segment,
+    message_error,
+    parse_json,
+)
 from .._canonical import ROOT_KEY
 from .._fabricate import fabricate
 from .._query import BadParameter, parse_query_string
-from .._resources import (PARENT_FIELD, Entity, attachment_target, for_operation,
-                          parent_of, parent_reference)
+from .._resources import (
+    PARENT_FIELD,
+    Entity,
+    attachment_target,
+    for_operation,
+    parent_of,
+    parent_reference,
+)
 from .._store import _DOC, _DOC_JOIN
 
 
@@ -186,7 +199,8 @@ class Generic:
         """The route handler of one operation (dependencies: company, then the store)."""
         from . import company as company_dep
 
-        async def answer(request: Request, company_id: int = Depends(company_dep)) -> Response:
+        async def answer(request: Request,
+                         company_id: Annotated[int, Depends(company_dep)]) -> Response:
             values = {name: decode_key(value) for name, value in request.path_params.items()}
             try:
                 return await self.answer(op, request, company_id, values)
