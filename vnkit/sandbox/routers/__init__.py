@@ -138,7 +138,7 @@ def build_routers(generic: Generic) -> list[APIRouter]:
     for area in [a for a, _ in AREAS] + [OTHER_AREA]:
         router = APIRouter(tags=[area])
         for op in sorted(grouped.get(area, ()), key=_specificity):
-            methods = [op.method, "HEAD"] if op.method == "GET" else [op.method]
+            methods = [op.method]
             router.add_api_route(op.path, generic.endpoint(op), methods=methods,
                                  name=op.operation_id, include_in_schema=False)
         routers.append(router)
