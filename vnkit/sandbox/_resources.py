@@ -313,6 +313,9 @@ def for_operation(op: Operation) -> Entity | None:
 PARENT_FIELDS: dict[str, str] = {
     "customer/{customerCd}/contact": "businessAccount",
     "supplier/{supplierCd}/contact": "businessAccount",
+    "employee/{employeeCd}/expenseClaim": "claimedBy.number",
+    "employee/{employeeCd}/expenseReceipt": "claimedBy.employeeNumber",
+    "salescategory/{categoryId}/item": "salesCategories.categoryId",
 }
 
 
