@@ -235,6 +235,19 @@ def test_generic_create_below_a_parent(client):
     assert client.get("/v1/inventory/ITEM-3/crossReferences").json() == []
 
 
+def test_create_below_a_parent_with_a_non_ascii_key(client):
+    # A generic create of a customer class whose key is not ASCII, then a record below
+    # a parent of that kind of key: the Location stays ASCII (b64 segments).
+    created = client.post("/v1/inventory/test*test/crossReferences",
+                          json={"alternateID": {"value": "ÆØÅ/1"},
+                                "timeStamp": {"value": "tid ø"}})
+    assert created.status_code == 201, created.text
+    location = created.headers["Location"]
+    assert location.isascii() and location.endswith(encode_key_b64("ÆØÅ/1"))
+    listed = client.get("/v1/inventory/test*test/crossReferences").json()
+    assert "ÆØÅ/1" in [r["alternateID"] for r in listed]
+
+
 def test_bad_body_field_is_a_400_naming_it(client):
     op = next(o for o in surface().operations
               if o.method == "PUT" and o.path == "/v1/customerContract/{contractId}")

@@ -53,7 +53,9 @@ def etag(doc: bytes) -> str:
     Records without one (the sandbox's own reference lists) get a digest of their JSON.
     """
     stamp = json.loads(doc).get("timeStamp") if doc[:1] == b"{" else None
-    if isinstance(stamp, str) and stamp:
+    # A header carries printable ASCII only; anything else gets the digest.
+    if isinstance(stamp, str) and stamp and all(" " <= ch <= "~" and ch != '"'
+                                                for ch in stamp):
         return f'"{stamp}"'
     return '"' + hashlib.sha1(doc).hexdigest()[:20] + '"'
 

@@ -171,13 +171,18 @@ def _seed(*parts: Any) -> random.Random:
     return random.Random(zlib.crc32("|".join(str(p) for p in parts).encode("utf-8")))
 
 
-def _concrete(op: Operation, values: dict[str, str], upto: int | None = None) -> str:
-    """The template with the path's values filled in, below the version (``customer/1``)."""
+def _concrete(op: Operation, values: dict[str, str], upto: int | None = None,
+              encode: bool = False) -> str:
+    """The template with the path's values filled in, below the version (``customer/1``).
+
+    ``encode``: each value as a URL segment (``key_segment``), for a ``Location``.
+    """
     out = []
     position = 0
     for part in op.path.split("/")[2:upto]:
         if part.startswith("{"):
-            out.append(values[op.path_params[position]])
+            value = values[op.path_params[position]]
+            out.append(key_segment(value) if encode else value)
             position += 1
         else:
             out.append(part)
@@ -395,7 +400,7 @@ class Generic:
         root = request.scope.get(ROOT_KEY) or "/v1/"
         if root.lower().endswith("v2/"):
             root = root[:-3] + "v1/"
-        list_path = _concrete(op, values)
+        list_path = _concrete(op, values, encode=True)
         location = (str(request.base_url).rstrip("/") + root.rstrip("/") + "/" + list_path
                     + "/" + key_segment(key))
         return Response(status_code=201, headers={"Location": location})
