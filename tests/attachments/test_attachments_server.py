@@ -430,7 +430,7 @@ def test_upload_leaves_other_fields_of_the_document_alone(att_box, att_client, d
 
 def test_swagger_lists_the_attachment_endpoints(att_box):
     paths = requests.get(att_box.url + "/API-index/doc/swagger").json()["paths"]
-    assert "post" in paths["/v1/customerinvoice/{referenceNumber}/attachment"]
+    assert "post" in paths["/v1/customerinvoice/{invoiceNumber}/attachment"]
     assert "post" in paths["/v1/inventory/{inventoryNumber}/attachment"]
     assert {"get", "put"} <= set(paths["/v1/attachment/{attachmentId}"])
 

@@ -77,17 +77,19 @@ def test_shared_tenant_needs_the_company_header(real_api, real):
 
 
 def test_every_registry_entity_answers_in_every_company(real_api, real):
-    from vnkit.sandbox._entities import ENTITIES
+    from vnkit.sandbox._resources import ENTITIES
 
     for company in real.companies:
         token = real_api.token(company.company_id)
         for entity in ENTITIES.values():
+            if entity.parented:  # lists below a parent: see test_server_operations
+                continue
             answer = real_api.get(entity.path, token=token, company=company.company_id,
                                   params={"pageSize": 2} if entity.paged else None)
             assert answer.status_code == 200, (company.name, entity.name, answer.text)
             records = answer.json()
             for record in records[:1]:
-                key = record.get(entity.key)
+                key = entity.key_of(record)
                 assert key is not None, (entity.name, sorted(record))
                 assert ("metadata" in record) == entity.metadata, entity.name
 

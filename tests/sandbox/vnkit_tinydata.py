@@ -15,6 +15,10 @@ Company 1 (``ARTICLE``, own tenant): 350 customers ``10001``..``10350``
     * inventory ``test*test``, ``a/b``, ``ITEM-1``..``ITEM-5``;
     * suppliers 50000 and 50001; purchase orders of 50000 in Open, Closed, Hold and of
       50001 in Open; three vat codes; invoices of customers 10001 .. 10003.
+    * one record made from its read DTO (``_fabricate``) for every other resource of
+      the surface, so that every operation has a record to read, change or list;
+      records of lists below a parent carry ``_parent`` with the path that
+      :func:`fill_path` gives that list.
 Companies 2 and 3 share one tenant (``SHARED``) with a few customers each.
 """
 
@@ -23,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-DATA_VERSION = 4
+DATA_VERSION = 5
 DEFAULT_SEED = 1
 
 
@@ -148,8 +152,150 @@ def _records(company_id: int) -> Iterator[tuple[str, dict]]:
         yield "customerinvoice", {"documentType": "Invoice", "referenceNumber": f"{i:06d}",
                                   "status": "Open", "customer": {"number": customer,
                                                                  "name": "x"},
+                                  "invoiceLines": [{"lineNumber": 1, "attachments": []}],
                                   "createdDateTime": f"2020-01-{i:02d}T10:00:00",
                                   "lastModifiedDateTime": f"2020-01-{i:02d}T10:00:00"}
+
+
+def fill_path(op, records: dict[str, dict]) -> dict[str, str]:
+    """Values for the path parameters of ``op`` that name existing records.
+
+    ``records`` holds the first record of each resource (by resource name). A parameter
+    that names a field of the operation's own record takes that field's value; the last
+    one otherwise its key; a parameter that keys a parent (``customer/{customerCd}/...``)
+    the parent's key; anything else a placeholder.
+    """
+    from vnkit.sandbox._resources import (
+        attachment_target,
+        for_operation,
+        single_resource,
+    )
+    from vnkit.sandbox.routers._generic import _write_target
+
+    target = None
+    key_index = len(op.path_params) - 1
+    if op.method == "GET" and not op.is_list:
+        target = for_operation(op)
+    elif op.method in ("PUT", "DELETE"):
+        found = _write_target(op)
+        target = found[1] if found else None
+    elif op.method == "POST" and attachment_target(op.path):
+        target, key_index, _ = attachment_target(op.path)
+    own = records.get(target.name) if target is not None else None
+    values: dict[str, str] = {}
+    parts = op.path.split("/")
+    index = -1
+    for i, part in enumerate(parts):
+        if not part.startswith("{"):
+            continue
+        index += 1
+        name = part[1:-1]
+        last = index == key_index
+        if name.lower() == "linenumber":
+            values[name] = _first_line(own)
+            continue
+        field = next((f for f in (own or {}) if f.lower() == name.lower()), None)
+        if own is not None and field is not None and own[field] is not None \
+                and not isinstance(own[field], (dict, list)):
+            values[name] = str(own[field])
+            continue
+        if own is not None and last:
+            values[name] = target.key_of(own) or "X"
+            continue
+        parent = single_resource("/".join(parts[:i + 1]))
+        record = records.get(parent.name) if parent is not None else None
+        if record is not None:
+            inner = next((f for f in record if f.lower() == name.lower()), None)
+            if inner is not None and record[inner] is not None \
+                    and not isinstance(record[inner], (dict, list)):
+                values[name] = str(record[inner])
+            else:
+                values[name] = parent.key_of(record) or "X"
+            continue
+        values[name] = f"X{index}"
+    return values
+
+
+def _first_line(record: dict | None) -> str:
+    """The ``lineNumber`` of the first line of a document (1 when it has none)."""
+    fields = sorted((record or {}).items(),
+                    key=lambda pair: not pair[0].lower().endswith("lines"))
+    for _, value in fields:
+        if isinstance(value, list):
+            for item in value:
+                for name in ("lineNumber", "lineNbr", "lineNo"):
+                    if isinstance(item, dict) and item.get(name) is not None:
+                        return str(item[name])
+    return "1"
+
+
+#: Resources whose records another resource's path also reads (the deprecated
+#: creditNote endpoint addresses customer credit notes).
+_SAME_RECORDS = {"creditNote": "customerCreditNote"}
+
+
+def _made_up(hand_made: dict[str, dict]) -> Iterator[tuple[str, dict]]:
+    """One record for every resource without hand-made records (see the docstring)."""
+    import random
+    import zlib
+
+    from vnkit._surface import surface
+    from vnkit.sandbox._fabricate import fabricate
+    from vnkit.sandbox._resources import ENTITIES, resource
+
+    records = {resource(name).name: record for name, record in hand_made.items()}
+    made: list[tuple[str, dict]] = []
+    for entity in sorted(ENTITIES.values(), key=lambda e: e.name in _SAME_RECORDS):
+        if entity.name in records:
+            continue
+        rng = random.Random(zlib.crc32(entity.name.encode()))
+        key = f"T{len(records) + 1}"
+        if entity.name in _SAME_RECORDS and _SAME_RECORDS[entity.name] in records:
+            key = ENTITIES[_SAME_RECORDS[entity.name]].key_of(
+                records[_SAME_RECORDS[entity.name]]) or key
+        record = fabricate(entity.dto, rng, {entity.key: key})
+        for value in record.values():  # document lines numbered 1, 2, ...
+            if isinstance(value, list):
+                for number, item in enumerate(value, 1):
+                    if isinstance(item, dict) and ("lineNumber" in item or
+                                                   "invoiceLines" in record):
+                        item["lineNumber"] = number
+        records[entity.name] = record
+        made.append((entity.name, record))
+    for name, record in made:
+        entity = ENTITIES[name]
+        if entity.parented:
+            lists = [o for o in surface().lists()
+                     if o.path_params and surface().resource_name(o) == name]
+            for n, op in enumerate(lists):
+                copy = dict(record) if n else record
+                if n:  # one record per list (the bar code lists share their DTO)
+                    copy[entity.key] = f"{record[entity.key]}-{n}"
+                values = fill_path(op, records)
+                copy["_parent"] = "/".join(values.get(p[1:-1], p) if p.startswith("{")
+                                           else p for p in op.path.split("/")[2:])
+                yield name, copy
+        else:
+            yield name, record
+
+
+def first_records(company_id: int = ARTICLE) -> dict[str, dict]:
+    """The first record of each resource in a company, by resource name."""
+    from vnkit.sandbox._resources import resource
+
+    out: dict[str, dict] = {}
+    for name, record in _all_records(company_id):
+        out.setdefault(resource(name).name, record)
+    return out
+
+
+def _all_records(company_id: int) -> Iterator[tuple[str, dict]]:
+    hand_made: dict[str, dict] = {}
+    for name, record in _records(company_id):
+        hand_made.setdefault(name, record)
+        yield name, record
+    if company_id == ARTICLE:
+        yield from _made_up(hand_made)
 
 
 def generate(seed: int = DEFAULT_SEED, *,
@@ -158,5 +304,5 @@ def generate(seed: int = DEFAULT_SEED, *,
     wanted = None if companies is None else set(companies)
     for company in COMPANIES:
         if wanted is None or company.company_id in wanted:
-            for entity, record in _records(company.company_id):
+            for entity, record in _all_records(company.company_id):
                 yield company.company_id, entity, record

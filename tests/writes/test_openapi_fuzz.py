@@ -66,9 +66,10 @@ def test_write_routes_are_documented(fuzz_box):
     paths = document["paths"]
     assert "post" in paths["/v2/customerinvoice"]
     assert "post" in paths["/v1/supplierInvoice"]
-    assert "put" in paths["/v1/purchaseorder/{orderNbr}"]
-    assert "delete" in paths["/v1/customerinvoice/{referenceNumber}"]
-    assert "post" in paths["/v1/supplierPayment/{refNbr}/action/release"]
+    # Paths and parameter names as the API's surface spells them.
+    assert "put" in paths["/v1/purchaseorder/{purchaseOrderNumber}"]
+    assert "delete" in paths["/v1/customerinvoice/{invoiceNumber}"]
+    assert "post" in paths["/v1/supplierPayment/{paymentNumber}/action/release"]
     example = paths["/v1/purchaseorder"]["post"]["requestBody"]["content"][
         "application/json"]["schema"]["example"]
     assert example["supplier"] == {"value": "50000"}

@@ -53,7 +53,9 @@ def etag(doc: bytes) -> str:
     Records without one (the sandbox's own reference lists) get a digest of their JSON.
     """
     stamp = json.loads(doc).get("timeStamp") if doc[:1] == b"{" else None
-    if isinstance(stamp, str) and stamp:
+    # A header carries printable ASCII only; anything else gets the digest.
+    if isinstance(stamp, str) and stamp and all(" " <= ch <= "~" and ch != '"'
+                                                for ch in stamp):
         return f'"{stamp}"'
     return '"' + hashlib.sha1(doc).hexdigest()[:20] + '"'
 
@@ -62,3 +64,107 @@ def etag_matches(if_match: str, current: str) -> bool:
     """Whether an ``If-Match`` value (tags, quoted or not, or ``*``) names ``current``."""
     tags = [t.strip().removeprefix("W/").strip('"') for t in if_match.split(",")]
     return "*" in tags or current.strip('"') in tags
+
+
+# Characters a key may hold and still travel as a plain path segment; any other key is
+# written ``b64(...)`` (a ``/`` would split the segment, ``%`` would be decoded twice).
+_PLAIN_KEY = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~")
+
+
+def key_segment(key: str) -> str:
+    """A key as one URL path segment: as is when plain, else its ``b64(...)`` form."""
+    if key and all(ch in _PLAIN_KEY for ch in key) and not key.lower().startswith("b64("):
+        return key
+    return encode_key_b64(key)
+
+
+# --------------------------------------------------------------------------- JSON input
+
+#: Deepest nesting a request body or a JSON query value may have. Real DTOs nest a few
+#: levels (a document, its lines, a line's account); a hundred is far beyond any of them.
+MAX_JSON_DEPTH = 100
+
+
+class BadJson(ValueError):
+    """A JSON text the sandbox refuses, with the message for the 400 answer."""
+
+
+def parse_json(text: bytes | str, what: str = "The request body",
+               max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse untrusted JSON; :class:`BadJson` names what is wrong.
+
+    Refused: text that is not UTF-8 or not JSON, nesting deeper than ``max_depth`` and
+    strings holding lone surrogates (``"\\ud800"``), which no UTF-8 answer or SQLite
+    text can carry. Never a ``RecursionError`` or ``UnicodeEncodeError`` later on.
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadJson(f"{what} is not UTF-8 text: {exc.reason} at byte {exc.start}.") \
+                from None
+    depth = _nesting(text)
+    if depth > max_depth:
+        raise BadJson(f"{what} is nested {depth} levels deep; at most {max_depth} are "
+                      "accepted.")
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        raise BadJson(f"{what} is nested too deeply.") from None
+    except ValueError as exc:
+        raise BadJson(f"{what} is not valid JSON: {exc}") from None
+    bad = _lone_surrogate(value)
+    if bad is not None:
+        raise BadJson(f"{what} holds a lone UTF-16 surrogate (\\ud800-\\udfff) in {bad}; "
+                      "send whole characters.")
+    return value
+
+
+def _nesting(text: str) -> int:
+    """Deepest ``[``/``{`` nesting of a JSON text (brackets inside strings skipped)."""
+    if "[" not in text and "{" not in text:
+        return 0
+    deepest = depth = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _lone_surrogate(value: Any, where: str = "the document") -> str | None:
+    """Where the first string with a lone surrogate is (None when there is none)."""
+    stack = [(value, where)]
+    while stack:
+        item, place = stack.pop()
+        if isinstance(item, str):
+            if not _encodable(item):
+                return place
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if not _encodable(key):
+                    return f"a member name of {place}"
+                stack.append((inner, f"'{key}'"))
+        elif isinstance(item, list):
+            stack.extend((inner, place) for inner in item)
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -1,13 +1,19 @@
 """The sandbox's HTTP face: the Visma.net ERP API, Visma Connect, Swagger UI, admin.
 
-One dispatcher (:class:`_Api`) serves every API request. It parses the *raw* request
-path itself, because the real API matches paths case-insensitively (the articles write
-``Supplier``, ``SupplierInvoice``), is reachable under two layouts (``/v1/...`` and the
-legacy ``/API/controller/api/v1/...``) and takes keys that contain ``/`` when
-percent-encoded or written as ``b64(<base64url>)``. The routes registered per entity
-exist so that the OpenAPI document (and so Swagger UI) lists every endpoint with its
-parameters; they hand the request to the same dispatcher, and a catch-all route does
-the same for every spelling they do not match.
+Every operation of the API's surface has a FastAPI route (``routers``: one router per
+area, generic handlers in ``routers._generic``). Before routing, the ``CanonicalPath``
+middleware (``_canonical``) rewrites the path to the surface's spelling, because the
+real API matches paths case-insensitively (the articles write ``Supplier``,
+``SupplierInvoice``), is reachable under two layouts (``/v1/...`` and the legacy
+``/API/controller/api/v1/...``) and takes keys that contain ``/`` when percent-encoded
+or written as ``b64(<base64url>)``.
+
+:class:`_Api` holds what the routes share: the token and company checks, the hooks of
+the feature modules (rate limits, Background API, webhook feedback, attachments, the
+hand-written writes), which run in front of the generic handlers, and the list
+assembly. Its own dispatcher still answers the company context and, through a
+catch-all route, any path the surface does not have (a 404 naming it, or an old
+resource name such as ``creditTerms``).
 
 List answers are assembled as bytes from the stored JSON text: each record's closing
 brace is replaced by the ``metadata`` member, so a page is never parsed or re-encoded.
@@ -30,9 +36,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._auth import (METHOD_OPERATION, SERVICE_API, SERVICE_SCOPES, OAuthError, TokenError,
                     TokenService)
-from ._entities import ENTITIES, SUBLISTS, Entity, lookup
-from ._query import (BadParameter, QueryBuilder, max_page_size, parameter_name,
-                     parse_query_string)
+from ._resources import ENTITIES, Entity, lookup
+
+# Per-partner sub-lists: ``customer/{number}/invoice`` (facts section 4).
+SUBLISTS: dict[tuple[str, str], tuple[str, str]] = {
+    ("customer", "invoice"): ("customerinvoice", "customer.number"),
+    ("supplier", "invoice"): ("supplierInvoice", "supplier.number"),
+}
+from ._query import BadParameter, QueryBuilder, max_page_size, parse_query_string
 from ._settings import Settings
 from ._signin import discovery_fields as signin_discovery_fields
 from ._signin import security_schemes as signin_security_schemes
@@ -41,6 +52,7 @@ from ._attachments import hide_unexpanded
 from ._answers import JSON_TYPE, decode_key, etag, message_error
 from ._answers import json_answer as _json
 from ._store import Store, open_store
+from ._canonical import CanonicalPath
 
 
 # Path prefixes (lower-cased) of the two API layouts and of the company list.
@@ -261,13 +273,19 @@ class _Api:
         return None
 
     def list_body(self, entity: Entity, company_id: int, params: dict[str, list[str]],
-                  exact: tuple[str, str] | None = None) -> bytes:
-        """A list answer's bytes: one page of records with ``metadata`` appended."""
+                  exact: tuple[str, str] | None = None, parent: str | None = None) -> bytes:
+        """A list answer's bytes: one page of records with ``metadata`` appended.
+
+        ``exact``: ``(field, value)`` the records must have (a partner's sub-list);
+        ``parent``: the list path records below a parent carry (``_parent``).
+        """
         kinds = (self.store.attribute_kinds(company_id)
                  if entity.attributes and "attributes" in params else None)
         query = self.builder.build(entity, company_id, params, kinds)
         if exact is not None:
             self.builder.add_exact(query, entity, exact[0], [exact[1]])
+        if parent is not None:
+            self.builder.add_parent(query, parent)
         where, args = query.where_sql, tuple(query.params)
         docs = self.store.page(where, args, query.page_size, query.offset)
         # Attachment references show on lists only when expanded (facts section 6).
@@ -353,88 +371,8 @@ _COMPANY_HEADER = {"name": "ipp-company-id", "in": "header", "required": False,
                    "schema": {"type": "string"}}
 _APP_TYPE_HEADER = {"name": "ipp-application-type", "in": "header", "required": False,
                     "schema": {"type": "string", "default": "Visma.net Financials"}}
-_CONDITION = {"type": "string", "enum": [">", "<", ">=", "<="]}
-
-
-def _query_param(name: str, description: str, schema: dict | None = None) -> dict:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": schema or {"type": "string"}}
-
-
-def list_parameters(entity: Entity, settings: Settings,
-                    statuses: dict[str, dict[str, str]]) -> list[dict]:
-    """OpenAPI parameters of an entity's list endpoint, as the dispatcher reads them."""
-    params: list[dict] = []
-    if entity.name_field:
-        params.append(_query_param(entity.name_field, f"Records whose {entity.name_field} "
-                                   "contains this text (case-insensitive)."))
-    if entity.status_field:
-        values = list(statuses.get(entity.name, {}).values())
-        shown = parameter_name(entity.status_param.lower(), entity.status_param)
-        params.append(_query_param(shown, "Exact status.",
-                                   {"type": "string", "enum": values} if values else None))
-    for key, field_path in entity.filters.items():
-        params.append(_query_param(parameter_name(key, field_path),
-                                   f"Exact match on {field_path} (case-insensitive)."))
-    for label, present in (("lastModifiedDateTime", entity.modified_field),
-                           ("createdDateTime", entity.created_field)):
-        if present:
-            params.append(_query_param(label, "yyyy-MM-dd, yyyy-MM-dd HH:mm:ss or "
-                                              "yyyy-MM-dd HH:mm:ss.fff."))
-            params.append(_query_param(label + "Condition", "Operator for " + label +
-                                       f" (default {settings.default_condition}).", _CONDITION))
-    if entity.attributes:
-        params.append(_query_param("attributes", 'JSON object of attribute ids and exact '
-                                   'values, e.g. {"COLOR":"RED"}.'))
-    if entity.released:
-        params.append(_query_param("released", "1: released documents only; 0: those "
-                                   "not released yet (Hold, Balanced, Scheduled).",
-                                   {"type": "integer", "enum": [0, 1]}))
-    if not entity.paged:
-        params.append(_query_param("numberToRead", "How many records to return.",
-                                   {"type": "integer", "minimum": 1}))
-        params.append(_query_param("skipRecords", "How many records to skip first.",
-                                   {"type": "integer", "minimum": 0}))
-    if entity.paged:
-        top = max_page_size(entity, settings)
-        params.append(_query_param("pageNumber", "1-based page number.",
-                                   {"type": "integer", "minimum": 1, "default": 1}))
-        params.append(_query_param("pageSize", f"Records per page; at most {top}, larger "
-                                   "values are reduced to it.",
-                                   {"type": "integer", "minimum": 1, "default": top}))
-    return params + [_COMPANY_HEADER, _APP_TYPE_HEADER]
-
-
-def _register_documented_routes(app: FastAPI, api: _Api, settings: Settings) -> None:
-    statuses = api.builder.statuses
-    for entity in ENTITIES.values():
-        tag = entity.name
-        app.add_api_route(
-            f"/v1/{entity.path}", api.endpoint, methods=["GET"], tags=[tag],
-            operation_id=f"list_{entity.name}", summary=f"List {entity.name}",
-            description="A bare JSON array; "
-                        + ("each record carries metadata {totalCount, maxPageSize}."
-                           if entity.metadata else "records carry no metadata."),
-            openapi_extra={"parameters": list_parameters(entity, settings, statuses)})
-        app.add_api_route(
-            f"/v1/{entity.path}/{{{entity.key}}}", api.endpoint, methods=["GET"], tags=[tag],
-            operation_id=f"get_{entity.name}", summary=f"Get one {entity.name}",
-            openapi_extra={"parameters": [
-                {"name": entity.key, "in": "path", "required": True,
-                 "description": "Key; percent-encode reserved characters or write "
-                                "b64(<base64url>).", "schema": {"type": "string"}},
-                _COMPANY_HEADER, _APP_TYPE_HEADER]})
-    for (parent_name, sub), (child_name, _) in SUBLISTS.items():
-        parent, child = ENTITIES[parent_name], ENTITIES[child_name]
-        params = [p for p in list_parameters(child, settings, statuses)
-                  if p["in"] != "header"]
-        app.add_api_route(
-            f"/v1/{parent.path}/{{{parent.name}Number}}/{sub}", api.endpoint,
-            methods=["GET"], tags=[parent.name], operation_id=f"list_{parent.name}_{sub}",
-            summary=f"List one {parent.name}'s {child.name}",
-            openapi_extra={"parameters": [
-                {"name": f"{parent.name}Number", "in": "path", "required": True,
-                 "schema": {"type": "string"}}, *params, _COMPANY_HEADER, _APP_TYPE_HEADER]})
+def _register_context_routes(app: FastAPI, api: _Api) -> None:
+    """The company list and user details (Visma's resources API, not the ERP API)."""
     app.add_api_route("/resources/v1/context", api.endpoint, methods=["GET"],
                       tags=["context"], operation_id="list_contexts",
                       summary="Companies this token can use (no ipp-company-id needed)")
@@ -450,13 +388,19 @@ def _register_documented_routes(app: FastAPI, api: _Api, settings: Settings) -> 
 
 
 def _install_openapi(app: FastAPI) -> None:
-    """Swagger UI 4 (the offline bundle) reads OpenAPI 3.0, so pin the version."""
+    """The document: FastAPI's own routes plus every surface operation (``_openapi``).
+
+    Swagger UI 4 (the offline bundle) reads OpenAPI 3.0, so pin the version.
+    """
+    from ._openapi import surface_document
+
     app.openapi_version = "3.0.3"
     build = app.openapi
 
     def openapi() -> dict:
         if app.openapi_schema is None:
-            schema = build()
+            schema = surface_document(build(), app.state.settings,
+                                      app.state.api.builder.statuses)
             schema.setdefault("components", {})["securitySchemes"] = {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                            "description": "A token from POST /connect/token "
@@ -548,6 +492,19 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     app.state.tokens = tokens
     app.state.api = api
     _install_openapi(app)
+
+    # Every operation of the surface, one router per area; registered before the
+    # feature modules' own routes so that these match first.
+    from .routers import Answered, build_routers
+    from .routers._generic import Generic
+
+    for router in build_routers(Generic(api, settings)):
+        app.include_router(router)
+
+    async def answered(_request: Request, exc: Answered) -> Response:
+        return exc.response
+
+    app.add_exception_handler(Answered, answered)
 
     @app.post("/connect/token", tags=["Visma Connect"], summary="OAuth 2 token endpoint",
               openapi_extra={"requestBody": {"required": True, "content": {
@@ -644,6 +601,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
 
     # After the attachment hook, so multipart uploads reach it first.
     app.state.writes = _writes.install(app, api, store, settings)
+    api.writes = app.state.writes
     # Sign-in pages, user grants and the legacy VNI endpoints (before the catch-all).
     install_signin(app, store, settings, tokens)
     from . import _faults, _limits
@@ -654,7 +612,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     app.state.limits.kinds.update({c.client_id: c.kind for c in tokens.clients.values()})
     app.state.faults = _faults.install(app, store, settings)
 
-    _register_documented_routes(app, api, settings)
+    _register_context_routes(app, api)
 
     async def fallback(request: Request) -> Response:
         return await api.endpoint(request)
@@ -663,6 +621,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
                       methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
 
     app.add_middleware(_Envelope, settings=settings)
+    # Outermost: every layer inside sees the path in the surface's spelling.
+    app.add_middleware(CanonicalPath)
     return app
 
 

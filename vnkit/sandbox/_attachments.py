@@ -39,9 +39,10 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from ._answers import BadJson, parse_json
 from ._answers import decode_key as _decode_key
 from ._answers import message_error as _message
-from ._entities import ENTITIES, Entity
+from ._resources import ENTITIES, Entity
 from ._settings import Settings
 from ._store import Store
 
@@ -354,6 +355,14 @@ class AttachmentStore:
                 found_line = next((item for item in lines if isinstance(item, dict)
                                    and str(item.get("lineNumber")) == str(line)), None)
                 if found_line is None:
+                    # Lines of another name (the read DTO's ``lines``): any list of lines.
+                    found_line = next((item for value in record.values()
+                                       if isinstance(value, list) for item in value
+                                       if isinstance(item, dict) and any(
+                                           str(item.get(name)) == str(line)
+                                           for name in ("lineNumber", "lineNbr", "lineNo"))),
+                                      None)
+                if found_line is None:
                     raise AttachmentError(404, f"{entity.name} '{key}' has no line {line}.")
                 holder = found_line
             row = conn.execute(
@@ -529,9 +538,9 @@ class Attachments:
     async def _update(self, request: Request, company: int, attachment_id: str) -> Response:
         raw = await request.body()
         try:
-            body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
-        except (UnicodeDecodeError, ValueError):
-            return _message(400, "The request body is not valid JSON; send e.g. "
+            body = parse_json(raw) if raw.strip() else {}
+        except BadJson as exc:
+            return _message(400, f"{exc} Send e.g. "
                                  '{"sendToAutoinvoice": {"value": true}}.')
         if not isinstance(body, dict):
             return _message(400, "The request body must be a JSON object such as "

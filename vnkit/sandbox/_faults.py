@@ -51,7 +51,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._entities import lookup
+from ._resources import lookup
 from ._store import facet_fields, facet_text, field_value, normalise_datetime
 
 STATUS_FAULTS = ("429", "500", "502", "503", "504")

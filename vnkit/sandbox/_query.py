@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import unquote_plus
 
-from ._entities import Entity
+from ._resources import Entity
 from ._settings import Settings
 
 # Canonical spelling of operators; "=>" and friends are not accepted by the API.
@@ -43,6 +43,9 @@ STATUS_VALUES: dict[str, tuple[str, ...]] = {
 }
 STATUS_VALUES["customerDebitNote"] = STATUS_VALUES["customerinvoice"]
 STATUS_VALUES["customerCreditNote"] = STATUS_VALUES["customerinvoice"]
+
+#: Most attributes one ``attributes`` filter may name (each adds a condition to the SQL).
+MAX_ATTRIBUTES = 100
 
 # Attribute control types (AttributeDto.controlType) → how the filter compares.
 _ATTRIBUTE_KIND = {"datetime": "date", "checkbox": "bool", "multiselectcombo": "multi"}
@@ -185,8 +188,9 @@ class QueryBuilder:
         self.settings = settings
         self.date_re = date_pattern(settings)
         self.statuses: dict[str, dict[str, str]] = {}
-        for entity_name in set(STATUS_VALUES) | set(status_values):
-            values = list(STATUS_VALUES.get(entity_name, ()))
+        enums = _status_enums()
+        for entity_name in set(STATUS_VALUES) | set(status_values) | set(enums):
+            values = list(STATUS_VALUES.get(entity_name, enums.get(entity_name, ())))
             values += [v for v in status_values.get(entity_name, ()) if v not in values]
             self.statuses[entity_name] = {v.lower(): v for v in values}
 
@@ -221,6 +225,12 @@ class QueryBuilder:
             if text:
                 self._attributes(text, attribute_kinds or {}, query)
         return query
+
+    @staticmethod
+    def add_parent(query: ListQuery, parent: str) -> None:
+        """Records of the list at ``parent`` (its path below the version, any case)."""
+        query.where.append("r.parent = ?")
+        query.params.append(parent.strip("/"))
 
     @staticmethod
     def add_exact(query: ListQuery, entity: Entity, field_path: str,
@@ -305,14 +315,23 @@ class QueryBuilder:
         query.params.append(canonical)
 
     def _attributes(self, text: str, kinds: dict[str, str], query: ListQuery) -> None:
+        from ._answers import BadJson, parse_json
+
         try:
-            wanted = json.loads(text)
-        except ValueError:
-            raise BadParameter("attributes", "is not valid JSON; expected an object such "
-                                             'as {"ATTRIBUTEID":"value"}.') from None
+            # An object of ids and texts: anything nested deeper is refused unparsed.
+            wanted = parse_json(text, "The value", max_depth=2)
+        except BadJson as exc:
+            message = str(exc)
+            if "not valid JSON" in message:
+                message = ("is not valid JSON; expected an object such as "
+                           '{"ATTRIBUTEID":"value"}.')
+            raise BadParameter("attributes", message) from None
         if not isinstance(wanted, dict):
             raise BadParameter("attributes", "must be a JSON object of attribute ids and "
                                              'values, such as {"ATTRIBUTEID":"value"}.')
+        if len(wanted) > MAX_ATTRIBUTES:
+            raise BadParameter("attributes", f"names {len(wanted)} attributes; at most "
+                                             f"{MAX_ATTRIBUTES} can be filtered on at once.")
         spec = []
         for attribute_id, value in wanted.items():
             if isinstance(value, bool):
@@ -340,6 +359,19 @@ class QueryBuilder:
         if spec:
             query.where.append("vn_attr_match(r.attrs, ?)")
             query.params.append(json.dumps(spec, separators=(",", ":"), ensure_ascii=False))
+
+
+def _status_enums() -> dict[str, tuple[str, ...]]:
+    """Status values of each resource whose status field is an enum of the surface."""
+    from .._surface import surface
+    from ._resources import ENTITIES
+
+    out = {}
+    for entity in ENTITIES.values():
+        spec = surface().dto(entity.dto).get(entity.status_field or "")
+        if spec is not None and spec.enum:
+            out[entity.name] = surface().enums.get(spec.enum, ())
+    return out
 
 
 def _date_only(text: str) -> str | None:

@@ -51,11 +51,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ._entities import ENTITIES, SUBLISTS, Entity
+from ._resources import PARENT_FIELD, Entity, parent_fields, resource
 
 # Bump when the table layout or the meaning of a stored column changes: it is part of
 # the template's file name, so an old cache is simply not used any more.
-SCHEMA_VERSION = 3  # 3: records carry ``timeStamp``; facets reach into lists
+SCHEMA_VERSION = 4  # 4: resources named from the surface, ``parent`` column
 
 
 def row_version(number: int) -> str:
@@ -65,8 +65,6 @@ def row_version(number: int) -> str:
     (facts section 10); every write gives the record a new one.
     """
     return base64.b64encode(number.to_bytes(8, "big")).decode("ascii")
-
-_ENTITY_BY_LOWER = {name.lower(): e for name, e in ENTITIES.items()}
 
 _BATCH = 5000
 
@@ -119,10 +117,10 @@ def data_version(data: ModuleType) -> str:
     source as well as ``DATA_VERSION`` means an edited generator never serves stale
     demo data, even when nobody remembered to bump the version.
     """
-    from . import _entities
+    from . import _resources
 
     digest = hashlib.blake2b(digest_size=4)
-    for module in (data, _entities):
+    for module in (data, _resources):
         source = getattr(module, "__file__", None)
         if source:
             digest.update(Path(source).read_bytes())
@@ -180,7 +178,7 @@ def facet_text(value: Any) -> str:
 def facet_fields(entity: Entity) -> tuple[str, ...]:
     """Record fields of ``entity`` that exact-match filters or sub-lists compare with."""
     fields = set(entity.filters.values())
-    fields.update(f for (child, f) in SUBLISTS.values() if child == entity.name)
+    fields.update(parent_fields(entity.name))
     return tuple(sorted(fields))
 
 
@@ -262,7 +260,7 @@ CREATE TABLE clients(
 CREATE TABLE records(
     id INTEGER PRIMARY KEY, company_id INTEGER NOT NULL, entity TEXT NOT NULL,
     seq INTEGER NOT NULL, key TEXT COLLATE NOCASE, status TEXT, name TEXT,
-    modified TEXT, created TEXT, attrs TEXT);
+    modified TEXT, created TEXT, attrs TEXT, parent TEXT COLLATE NOCASE);
 CREATE TABLE docs(id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE tmpl.docs(id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE facets(
@@ -278,6 +276,7 @@ CREATE INDEX records_key ON records(company_id, entity, key);
 CREATE INDEX records_status ON records(company_id, entity, status);
 CREATE INDEX records_modified ON records(company_id, entity, modified);
 CREATE INDEX records_created ON records(company_id, entity, created);
+CREATE INDEX records_parent ON records(company_id, entity, parent);
 """
 
 
@@ -351,7 +350,7 @@ def _load_records(conn: sqlite3.Connection,
     dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
     def flush() -> None:
-        conn.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?)", records)
+        conn.executemany("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?)", records)
         conn.executemany("INSERT INTO tmpl.docs VALUES (?,?)", docs)
         conn.executemany("INSERT OR IGNORE INTO facets VALUES (?,?,?,?,?)", facets)
         records.clear()
@@ -359,14 +358,16 @@ def _load_records(conn: sqlite3.Connection,
         facets.clear()
 
     for company_id, entity_name, record in source:
-        entity = _ENTITY_BY_LOWER.get(entity_name.lower())
+        entity = resource(entity_name)
         name = entity.name if entity else entity_name
         seqs[(company_id, name)] += 1
         next_id += 1
         key = status = title = modified = created = attrs = None
+        # A record of a list below a path parameter names that list; served without it.
+        parent = record.pop(PARENT_FIELD, None)
+        parent = None if parent is None else str(parent).strip("/")
         if entity is not None:
-            key = record.get(entity.key)
-            key = None if key is None else str(key)
+            key = entity.key_of(record)
             if entity.status_field:
                 status = record.get(entity.status_field)
                 if status is not None:
@@ -394,7 +395,7 @@ def _load_records(conn: sqlite3.Connection,
             if entity.modified_field:
                 record["timeStamp"] = row_version(next_id)
         records.append((next_id, company_id, name, seqs[(company_id, name)], key, status,
-                        title, modified, created, attrs))
+                        title, modified, created, attrs, parent))
         docs.append((next_id, dumps(record)))
         if len(records) >= _BATCH:
             flush()
@@ -734,12 +735,30 @@ class Store:
             params = (*params, -1 if limit is None else limit, offset)
         return [row[0] for row in self.connection().execute(sql, params)]
 
-    def one(self, company_id: int, entity: str, key: str) -> bytes | None:
-        """JSON text of the record with this key (case-insensitive), or None."""
+    def one(self, company_id: int, entity: str, key: str,
+            parent: str | None = None) -> bytes | None:
+        """JSON text of the record with this key (case-insensitive), or None.
+
+        ``parent``: only a record of the list at that path (resources below a parent).
+        """
+        sql = (f"SELECT {_DOC} FROM records r {_DOC_JOIN} "
+               "WHERE r.company_id = ? AND r.entity = ? AND r.key = ?")
+        args: tuple = (company_id, entity, key)
+        if parent is not None:
+            sql += " AND r.parent = ?"
+            args += (parent.strip("/"),)
+        row = self.connection().execute(sql + " ORDER BY r.seq LIMIT 1", args).fetchone()
+        return None if row is None else row[0]
+
+    def one_by_field(self, company_id: int, entity: str, field: str,
+                     value: str) -> bytes | None:
+        """JSON text of the first record whose top-level ``field`` is ``value`` (any
+        case), for paths that name a record by another field (``internal/{id}``)."""
         row = self.connection().execute(
-            f"SELECT {_DOC} FROM records r {_DOC_JOIN} "
-            "WHERE r.company_id = ? AND r.entity = ? AND r.key = ? ORDER BY r.seq LIMIT 1",
-            (company_id, entity, key)).fetchone()
+            f"SELECT {_DOC} FROM records r {_DOC_JOIN} WHERE r.company_id = ? AND "
+            "r.entity = ? AND lower(CAST(json_extract(COALESCE(o.doc, t.doc), ?) AS TEXT))"
+            " = lower(?) ORDER BY r.seq LIMIT 1",
+            (company_id, entity, "$." + field, value)).fetchone()
         return None if row is None else row[0]
 
     def exists(self, company_id: int, entity: str, key: str) -> bool:

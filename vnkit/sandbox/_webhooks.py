@@ -53,14 +53,16 @@ from starlette.concurrency import run_in_threadpool
 
 from ._answers import json_answer as _json
 from ._answers import message_error as _message
-from ._entities import ENTITIES
+from ._resources import ENTITIES
 
 BACKGROUND_EVENT = "BACKGROUND_API_RESPONSE"
 ACTION_EVENT = "ACTION_TRIGGERED"
 ACTIONS = ("Created", "Updated", "Deleted", "StatusChanged")
 # How many finished deliveries the log keeps (the oldest go first).
 _LOG_SIZE = 2000
-_ENTITY_BY_LOWER = {name.lower(): name for name in ENTITIES}
+# Events are raised for the top-level record sets (not for lists below a parent).
+_EVENT_ENTITIES = [name for name in ENTITIES if "/" not in name]
+_ENTITY_BY_LOWER = {name.lower(): name for name in _EVENT_ENTITIES}
 
 # The hub of the running app, for :func:`emit` (one app per server process).
 _current: WebhookHub | None = None
@@ -121,7 +123,7 @@ def legacy_event(entity: str) -> str:
 
 LEGACY_EVENTS = [{"eventType": legacy_event(name), "name": f"{name} changed",
                   "description": f"A {name} was created, updated or deleted."}
-                 for name in ENTITIES]
+                 for name in _EVENT_ENTITIES]
 
 
 
@@ -588,10 +590,12 @@ def _company_set(value: Any) -> frozenset[int] | None:
 
 
 async def _body(request: Request) -> tuple[dict | None, Response | None]:
+    from ._answers import BadJson, parse_json
+
     try:
-        data = json.loads(await request.body() or b"null")
-    except ValueError:
-        return None, _message(400, "The request body is not valid JSON.")
+        data = parse_json(await request.body() or b"null")
+    except BadJson as exc:
+        return None, _message(400, str(exc))
     if not isinstance(data, dict):
         return None, _message(400, "The request body must be a JSON object.")
     return data, None
@@ -671,7 +675,7 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
     @app.get("/sandbox/admin/webhooks/events", tags=["sandbox"], dependencies=_admin.ADMIN,
              summary="Event ids a subscription may name")
     async def list_events() -> Response:
-        names = [e for name in ENTITIES for e in entity_events(name)]
+        names = [e for name in _EVENT_ENTITIES for e in entity_events(name)]
         return _json(200, [BACKGROUND_EVENT, ACTION_EVENT, *names])
 
     @app.post("/sandbox/admin/webhooks/emit", tags=["sandbox"], status_code=202,

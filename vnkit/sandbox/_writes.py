@@ -24,9 +24,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-from ._answers import etag, etag_matches
+from ._canonical import OPERATION_KEY, ROOT_KEY
+from ._answers import BadJson, etag, etag_matches, key_segment, parse_json
 from ._dto import Obj, WriteError, parse_period
-from ._entities import ENTITIES, Entity, lookup
+from ._resources import ENTITIES, PARENT_FIELD, Entity, lookup
 from ._settings import Settings
 from ._store import (_DOC, _DOC_JOIN, Store, attribute_map, facet_fields, facet_text,
                      field_value, normalise_datetime, row_version)
@@ -172,7 +173,7 @@ class Context:
         return self.need("currency", currency_id, label, "Currency")["id"]
 
     def terms(self, terms_id: str, label: str) -> dict:
-        rec = self.need("creditTerms", terms_id, label, "Credit terms")
+        rec = self.need("creditTerm", terms_id, label, "Credit terms")
         return rec
 
     def zone(self, zone_id: str, label: str) -> dict:
@@ -185,9 +186,10 @@ class Context:
         return {"id": rec.get("projectID"), "description": rec.get("description")}
 
     def unit(self, unit: str, label: str) -> str:
-        known = {u.get("unit", "").upper(): u.get("unit") for u in self.all("unitOfMeasure")}
+        units = [u.get("unit") or u.get("fromUnit") for u in self.all("unitofmeasure")]
+        known = {str(u).upper(): u for u in units if u}
         known.update({str(u.get("toUnit", "")).upper(): u.get("toUnit")
-                      for u in self.all("unitOfMeasure") if u.get("toUnit")})
+                      for u in self.all("unitofmeasure") if u.get("toUnit")})
         if unit.upper() not in known:
             raise WriteError(f"Unit of measure '{unit}' given in '{label}' was not found.")
         return known[unit.upper()]
@@ -374,7 +376,7 @@ def _partner(ctx: Context, body: Obj, old: dict | None, kind: str, key: str,
     _set(doc, body, "status", lambda n: body.choice(n, statuses))
     for name in ("vatRegistrationId", "corporateId", "accountReference"):
         _set(doc, body, name, body.text)
-    class_entity = "customerClass" if is_customer else "supplierClass"
+    class_entity = "customer/customerClass" if is_customer else "supplier/supplierClass"
     class_field = "customerClassId" if is_customer else "supplierClassId"
     cls = None
     if body.value(class_field) is not None:
@@ -386,7 +388,8 @@ def _partner(ctx: Context, body: Obj, old: dict | None, kind: str, key: str,
         doc[class_field[:-2]] = {"id": cls.get("id"), "description": cls.get("description")}
     if body.value("creditTermsId") is not None:
         terms = ctx.terms(body.text("creditTermsId"), "creditTermsId")
-        doc["creditTerms"] = {"id": terms["id"], "description": terms.get("description")}
+        doc["creditTerms"] = {"id": terms.get("termsId") or terms.get("id"),
+                              "description": terms.get("description")}
     if body.value("currencyId") is not None:
         doc["currencyId"] = ctx.currency(body.text("currencyId"), "currencyId")
     elif old is None:
@@ -491,11 +494,11 @@ def build_inventory(ctx, body, old, key, row_id):
     _set(doc, body, "status", lambda n: body.choice(n, _ITEM_STATUSES))
     cls = None
     if body.value("itemClassId") is not None:
-        cls = ctx.need("itemClass", body.text("itemClassId"), "itemClassId", "Item class")
+        cls = ctx.need("inventory/itemClass", body.text("itemClassId"), "itemClassId", "Item class")
         doc["itemClass"] = {"id": cls["id"], "description": cls.get("description"),
                             "type": cls.get("type"), "attributes": []}
     elif old is None:
-        classes = ctx.all("itemClass")
+        classes = ctx.all("inventory/itemClass")
         cls = classes[0] if classes else None
         if cls:
             doc["itemClass"] = {"id": cls["id"], "description": cls.get("description"),
@@ -649,11 +652,12 @@ def build_customerinvoice(ctx, body, old, key, row_id):
          lambda n: parse_period(body.value(n), n) if body.value(n) is not None else None)
     if body.value("creditTermsId") is not None:
         terms = ctx.terms(body.text("creditTermsId"), "creditTermsId")
-        doc["creditTerms"] = {"id": terms["id"], "description": terms.get("description")}
+        doc["creditTerms"] = {"id": terms.get("termsId") or terms.get("id"),
+                              "description": terms.get("description")}
     if body.has("documentDueDate"):
         doc["documentDueDate"] = body.date("documentDueDate")
     elif creating or body.has("documentDate") or body.has("creditTermsId"):
-        terms = ctx.find("creditTerms", str((doc.get("creditTerms") or {}).get("id")))
+        terms = ctx.find("creditTerm", str((doc.get("creditTerms") or {}).get("id")))
         doc["documentDueDate"] = _due(doc.get("documentDate"), terms)
     if body.value("currencyId") is not None:
         doc["currencyId"] = ctx.currency(body.text("currencyId"), "currencyId")
@@ -764,7 +768,7 @@ def build_supplierInvoice(ctx, body, old, key, row_id):  # noqa: N802 - entity n
     if body.has("dueDate"):
         doc["dueDate"] = body.date("dueDate")
     elif creating or body.has("date"):
-        terms = ctx.find("creditTerms", str((doc.get("creditTerms") or {}).get("id")))
+        terms = ctx.find("creditTerm", str((doc.get("creditTerms") or {}).get("id")))
         doc["dueDate"] = _due(doc.get("date"), terms)
     for name in ("supplierReference", "description", "paymentRefNo", "note"):
         _set(doc, body, name, body.text)
@@ -774,7 +778,8 @@ def build_supplierInvoice(ctx, body, old, key, row_id):  # noqa: N802 - entity n
          lambda n: body.choice(n, ("TaxSetting", "Gross", "Net")))
     if body.value("creditTermsId") is not None:
         terms = ctx.terms(body.text("creditTermsId"), "creditTermsId")
-        doc["creditTerms"] = {"id": terms["id"], "description": terms.get("description")}
+        doc["creditTerms"] = {"id": terms.get("termsId") or terms.get("id"),
+                              "description": terms.get("description")}
     if body.has("branchNumber") or creating:
         doc["branchNumber"] = ctx.branch(body.text("branchNumber"), "branchNumber")
     if body.value("hold") is not None:
@@ -1112,13 +1117,13 @@ class Writes:
             return "create", entity, None, None
         if method == "POST" and len(rest) >= 3 and rest[-2].lower() == "action":
             # {key}/action/{name}, or supplierInvoice/{documentType}/{key}/action/{name}
-            key_segment = rest[-3]
+            key_part = rest[-3]
             if len(rest) > 4 or (len(rest) == 4 and name != "supplierInvoice"):
                 return Answer(404, {"message": "No resource matches the path."})
             if len(rest) == 4:
-                return ("action", entity, decode_key(key_segment),
+                return ("action", entity, decode_key(key_part),
                         unquote(rest[-1]) + "|" + unquote(rest[0]))
-            return "action", entity, decode_key(key_segment), unquote(rest[-1])
+            return "action", entity, decode_key(key_part), unquote(rest[-1])
         if method == "DELETE" and name == "supplierInvoice" and len(rest) == 2:
             # DELETE supplierInvoice/{documentType}/{invoiceNumber} (PHP 8.43)
             return "delete", entity, decode_key(rest[1]), unquote(rest[0])
@@ -1139,9 +1144,9 @@ class Writes:
         parsed: Any = None
         if op in ("create", "update") or (op == "action" and body.strip()):
             try:
-                parsed = json.loads(body.decode("utf-8")) if body.strip() else None
-            except (UnicodeDecodeError, ValueError) as exc:
-                return Answer(400, {"message": f"The request body is not valid JSON: {exc}"})
+                parsed = parse_json(body) if body.strip() else None
+            except BadJson as exc:
+                return Answer(400, {"message": str(exc)})
             if op in ("create", "update") and not isinstance(parsed, dict):
                 return Answer(400, {"message": "The request body must be a JSON object "
                                                f"({entity.name} fields)."})
@@ -1247,7 +1252,7 @@ class Writes:
         if entity.created_field:
             doc[entity.created_field] = doc.get(entity.created_field) or now_stamp()
         self._save(ctx, entity, doc, None)
-        return Answer(201, None, {"Location": base + _key_segment(key)})
+        return Answer(201, None, {"Location": base + key_segment(key)})
 
     def _update(self, ctx: Context, entity: Entity, key: str, body: Obj) -> Answer:
         found = self._row(ctx, entity, key)
@@ -1376,7 +1381,8 @@ class Writes:
             doc["timeStamp"] = row_version(time.time_ns())  # a new ETag per write
         doc.pop("metadata", None)
         conn, company_id = ctx.conn, ctx.company_id
-        key = str(doc[entity.key])
+        key = entity.key_of(doc)
+        parent = doc.pop(PARENT_FIELD, None)
         status = doc.get(entity.status_field) if entity.status_field else None
         title = doc.get(entity.name_field) if entity.name_field else None
         modified = normalise_datetime(doc.get(entity.modified_field)) \
@@ -1391,8 +1397,8 @@ class Writes:
             seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records WHERE "
                                "company_id = ? AND entity = ?",
                                (company_id, entity.name)).fetchone()[0]
-            conn.execute("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?)",
-                         (row_id, company_id, entity.name, seq, *columns))
+            conn.execute("INSERT INTO records VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                         (row_id, company_id, entity.name, seq, *columns, parent))
         else:
             conn.execute("UPDATE records SET key=?, status=?, name=?, modified=?, created=?, "
                          "attrs=? WHERE id = ?", (*columns, row_id))
@@ -1411,22 +1417,27 @@ class Writes:
         conn.executemany("INSERT OR IGNORE INTO facets VALUES (?,?,?,?,?)", facets)
 
 
-def _key_segment(key: str) -> str:
-    """A key as the last segment of a URL (``b64(...)`` when it has reserved characters)."""
-    from ._answers import encode_key_b64
-
-    if any(ch in key for ch in "/?#%&+\\*:\"<> ") or not key.isascii():
-        return encode_key_b64(key)
-    return key
-
-
 
 
 # --------------------------------------------------------------------------- HTTP glue
 
 
-async def handle(writes: Writes, request, rest: str, version: str, company) -> Any:
+def _owns_action(entity: str, action: str) -> bool:
+    """Whether this module has behaviour for ``action`` on ``entity``."""
+    name = action.split("|", 1)[0].lower()
+    if entity == "customerinvoice" and name == "reverse":
+        return True
+    if entity == "supplierInvoice" and name in _AP_ACTIONS:
+        return True
+    return name == "release" and entity in RELEASABLE
+
+
+async def handle(writes: Writes, request, rest: str, version: str, company,
+                 claim_only: bool = False) -> Any:
     """Answer a non-GET API request; ``company()`` gives ``(company_id, error answer)``.
+
+    ``claim_only``: the request is an operation of the surface, so a path this module
+    has no behaviour for is left (None) to the generic handlers instead of refused.
 
     ``rest`` is the raw path below the version root; the ``Location`` of a create keeps
     the layout (and the resource spelling) of the request, pointing at ``v1`` where the
@@ -1446,6 +1457,23 @@ async def handle(writes: Writes, request, rest: str, version: str, company) -> A
     while segments and segments[-1] == "":
         segments.pop()
     routed = writes.route(request.method, segments, version)
+    if claim_only:
+        # An operation of the surface: answer what this module has behaviour for
+        # (and its deliberate refusals, e.g. deleting a customer); leave the rest to
+        # the generic handlers.
+        if isinstance(routed, Answer):
+            first = lookup(unquote(segments[0])) if segments else None
+            refusal = "cannot be" in str((routed.body or {}).get("message", ""))
+            if routed.status == 405 and refusal and first is not None \
+                    and first.name in WRITABLE:
+                return reply(routed)
+            if routed.status in (404, 405):
+                return None
+        elif routed[0] == "action":
+            if not _owns_action(routed[1].name, routed[3] or ""):
+                return None
+        elif routed[1].name not in WRITABLE:
+            return None
     if isinstance(routed, Answer):
         return reply(routed)
     company_id, error = company()
@@ -1454,6 +1482,8 @@ async def handle(writes: Writes, request, rest: str, version: str, company) -> A
     op, entity, key, action = routed
     raw = (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1")
     prefix = raw[:len(raw) - len(rest)] if rest and raw.endswith(rest) else raw
+    # The layout the caller wrote (the path was rewritten to /v1/... before routing).
+    prefix = request.scope.get(ROOT_KEY) or prefix
     if version == "v2":
         prefix = prefix[:-3] + "v1/" if prefix.lower().endswith("v2/") else prefix
     resource = segments[0] if entity.name.lower() == unquote(segments[0]).lower() \
@@ -1600,12 +1630,14 @@ def install(app, api, store: Store, settings: Settings) -> Writes:
         path = raw.decode("latin-1")
         root = path[:len(path) - len(rest)] if rest and path.endswith(rest) else path
         version = "v2" if root.lower().rstrip("/").endswith("v2") else "v1"
+        surface_op = request.scope.get(OPERATION_KEY)
         if request.method in ("GET", "HEAD"):
-            if version == "v2":
+            if version == "v2" and surface_op is None:
                 return _not_found(request)
             return None
         return await handle(writes, request, rest, version,
-                            lambda: api._company(request, principal))
+                            lambda: api._company(request, principal),
+                            claim_only=surface_op is not None)
 
     api.hooks.append(hook)
     _register_routes(app, api, settings)
