@@ -78,7 +78,7 @@ KEYS: dict[str, str] = {
     "inventory/{inventoryNumber}/crossReferences": "alternateID",
     "inventorysummary/{inventoryNumber}": "warehouse.id",
     "salesorder/{orderType}/{orderNbr}/commissions": "salesPersonId",
-    "uiExtension/{ownerId}": "internalId", "contractTemplate": "id", "budget": "account.id",
+    "uiExtension/{ownerId}": "internalId", "contractTemplate": "id", "budget": "account.number",
     "location": "locationId", "supplierlocation": "locationId",
 }
 

@@ -1268,12 +1268,13 @@ class _Company:
         for days in (10, 14, 20, 30, 45, 60):
             desc = t("terms").format(days)
             self.terms[days] = {"id": str(days), "description": desc}
+            changed = stamp()
             yield "creditTerm", {
-                "id": str(days), "description": desc, "visibleTo": "AL", "dueDateType": "N",
+                "termsId": str(days), "description": desc, "visibleTo": "AL", "dueDateType": "N",
                 "moveDueDateIfOnTheWeekend": "1", "dueDay1": days, "discountType": "N",
                 "discountDay": 0, "discountPercent": 0.0, "delayDays": 0,
                 "calculationType": "G", "instalmentType": "S", "numberOfInstalments": 1,
-                "lastModifiedDateTime": stamp()}
+                "createdDateTime": changed, "lastModifiedDateTime": changed}
 
         # units of measure, converted to the piece
         self.unit = {key: codes[self.li] for key, (codes, _) in _UNITS.items()}

@@ -58,6 +58,9 @@ def records(co, project_totals: dict[str, tuple[int, int]]) -> Iterator[tuple[st
             internal += 1
             status = ("Completed" if end < co.p.as_of else
                       "Planned" if start > co.p.as_of else "Active")
+            # A planned task was created before "today", however late it starts.
+            made = min(start, co.p.as_of)
+            changed = max(made, min(end, co.p.as_of))
             yield "project/tasks", {
                 "internalId": internal, "projectInternalId": 500 + int(project_id) % 1000,
                 "defAccount": fit(co.acct["sales_rated"], "DefAccountInTaskExtendedDto"),
@@ -65,8 +68,8 @@ def records(co, project_totals: dict[str, tuple[int, int]]) -> Iterator[tuple[st
                            "description": co.sub[("10", "300")]["description"]},
                 "defAccrualAccount": None, "defAccrualSub": None,
                 "taxCategory": {"number": "03", "description": co.cat_ref["03"]["description"]},
-                "lastModifiedDateTime": S._stamp(min(end, co.p.as_of), S._office_ms(rng)),
-                "createdDateTime": S._stamp(start, S._office_ms(rng)),
+                "lastModifiedDateTime": S._stamp(changed, S._office_ms(rng)),
+                "createdDateTime": S._stamp(made, S._office_ms(rng)),
                 "taskId": task_id, "description": description,
                 "plannedStart": S._date(start), "plannedEnd": S._date(end),
                 "startDate": S._date(start), "endDate": S._date(end) if status == "Completed"
