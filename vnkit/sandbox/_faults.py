@@ -52,7 +52,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._resources import lookup
-from ._store import facet_fields, facet_text, field_value, normalise_datetime
+from ._store import facet_fields, facet_rows, field_value, normalise_datetime
 
 STATUS_FAULTS = ("429", "500", "502", "503", "504")
 FAULT_KINDS = (*STATUS_FAULTS, "drop", "drop_after", "slow")
@@ -202,17 +202,11 @@ def update_fields(store, company_id: int, entity_name: str, key: str,
                      "modified = COALESCE(?, modified) WHERE id = ?",
                      (None if columns["status"] is None else str(columns["status"]),
                       columns["name"], columns["modified"], record_id))
-        for dotted, old in before.items():
-            new = field_value(doc, dotted)
-            if new == old:
-                continue
-            if old is not None:
-                conn.execute("DELETE FROM facets WHERE company_id = ? AND entity = ? AND "
-                             "field = ? AND value = ? AND id = ?",
-                             (company_id, entity.name, dotted, facet_text(old), record_id))
-            if new is not None:
-                conn.execute("INSERT OR IGNORE INTO facets VALUES (?,?,?,?,?)",
-                             (company_id, entity.name, dotted, facet_text(new), record_id))
+        if before != {f: field_value(doc, f) for f in before}:
+            conn.execute("DELETE FROM facets WHERE company_id = ? AND entity = ? AND id = ?",
+                         (company_id, entity.name, record_id))
+            conn.executemany("INSERT OR IGNORE INTO facets VALUES (?,?,?,?,?)",
+                             facet_rows(company_id, entity, doc, record_id))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -220,6 +220,8 @@ class QueryBuilder:
             values = [v for v in params.get(key, ()) if v != ""]
             if values:
                 self.add_exact(query, entity, field_path, values)
+        for parameter, field_path in entity.date_filters.items():
+            self._date(params, parameter, "", query, facet=(entity, field_path))
         if entity.attributes:
             text = _first(params, "attributes")
             if text:
@@ -283,7 +285,9 @@ class QueryBuilder:
             query.skip = _positive_int("skipRecords", skip)
 
     def _date(self, params: dict[str, list[str]], parameter: str, column: str,
-              query: ListQuery) -> None:
+              query: ListQuery, facet: tuple[Entity, str] | None = None) -> None:
+        """``parameter`` + its ``...Condition`` on a column of ``records``, or on a
+        record field's stored facet (``facet``: the entity and the field)."""
         value = _first(params, parameter.lower())
         if not value:
             return
@@ -297,8 +301,14 @@ class QueryBuilder:
             if operator is None:
                 raise BadParameter(condition_name, f"'{condition}' is not a supported "
                                                    "operator; use >, <, >= or <=.")
-        query.where.append(f"{column} {operator} ?")
-        query.params.append(moment)
+        if facet is None:
+            query.where.append(f"{column} {operator} ?")
+            query.params.append(moment)
+            return
+        query.where.append(
+            f"r.id IN (SELECT id FROM facets WHERE company_id = ? AND entity = ? AND "
+            f"field = ? AND value {operator} ?)")
+        query.params.extend([query.company_id, query.entity, facet[1], moment])
 
     def _status(self, entity: Entity, params: dict[str, list[str]],
                 query: ListQuery) -> None:

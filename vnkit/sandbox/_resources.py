@@ -107,13 +107,13 @@ FILTERS: dict[str, dict[str, str]] = {
     "purchaseorder": {"supplier": "supplier.number"},
     "supplierPayment": {"supplier": "supplier.number",
                         "invoicerefnbr": "paymentLines.invoiceRefNbr"},
+    # The ledger's lists name the financial period ``periodId``.
+    "journaltransaction": {"periodid": "financialPeriod"},
+    "generalLedgerBalance": {"periodid": "financialPeriod"},
 }
 
-#: Parameters the surface lists but the real API ignores (facts section 4: the
-#: partner's own sub-list, ``customer/{number}/invoice``, is the way to filter).
-IGNORED: dict[str, frozenset[str]] = {
-    "customerinvoice": frozenset({"customer"}), "supplierInvoice": frozenset({"supplier"}),
-}
+#: Date parameters (with their ``...Condition``) whose record field has another name.
+DATE_FIELDS: dict[str, str] = {"docdate": "documentDate", "duedate": "dueDate"}
 
 #: Lists whose records carry no ``metadata`` member (as observed on the real API).
 NO_METADATA = frozenset({"vat", "vatCategory", "currency", "unitofmeasure", "creditTerm"})
@@ -153,6 +153,10 @@ class Entity:
     filters
         Query parameters (lower-cased) that are exact, case-insensitive matches on a
         record field (dotted through nested objects and lists).
+    date_filters
+        Date parameters other than the two above, as the surface spells them, with the
+        date-time field each compares with through its ``...Condition`` operator
+        (``documentDate``, ``dueDate``, ``shipmentDate``).
     status_param
         Query parameter that filters on ``status_field`` (``orderStatus`` on purchaseorder).
     attributes
@@ -178,6 +182,7 @@ class Entity:
     paged: bool = True
     max_page_size: int = DEFAULT_MAX_PAGE_SIZE
     filters: dict[str, str] = field(default_factory=dict)
+    date_filters: dict[str, str] = field(default_factory=dict)
     status_param: str = "status"
     attributes: bool = False
     released: bool = False
@@ -250,12 +255,20 @@ def _derive(name: str, dto: str) -> Entity:
     for lower in params:
         if (lower in _SPECIAL or lower.startswith(("expand", "include"))
                 or lower + "condition" in params or lower.endswith("condition")
-                or lower == status_param or lower in IGNORED.get(name, ())):
+                or lower == status_param):
             continue
         target = _scalar_path(fields, by_lower.get(lower, ""))
         if target is not None:
             filters[lower] = target
     filters.update(FILTERS.get(name, {}))
+    date_filters: dict[str, str] = {}
+    for lower, spelled in params.items():
+        if (lower in ("lastmodifieddatetime", "createddatetime")
+                or lower + "condition" not in params):
+            continue
+        target = by_lower.get(DATE_FIELDS.get(lower, lower).lower())
+        if target is not None and fields[target].type == "date-time":
+            date_filters[spelled] = target
     parented = "{" in name
     path = name
     return Entity(
@@ -264,7 +277,8 @@ def _derive(name: str, dto: str) -> Entity:
         modified_field="lastModifiedDateTime" if "lastModifiedDateTime" in fields else None,
         created_field="createdDateTime" if "createdDateTime" in fields else None,
         metadata=name not in NO_METADATA and name not in UNPAGED,
-        paged=name not in UNPAGED, filters=filters, status_param=status_param,
+        paged=name not in UNPAGED, filters=filters, date_filters=date_filters,
+        status_param=status_param,
         attributes="attributes" in params and "attributes" in fields,
         released="released" in params, parented=parented,
         key_fallbacks=KEY_FALLBACKS.get(name, ()))

@@ -176,10 +176,33 @@ def facet_text(value: Any) -> str:
 
 
 def facet_fields(entity: Entity) -> tuple[str, ...]:
-    """Record fields of ``entity`` that exact-match filters or sub-lists compare with."""
+    """Record fields of ``entity`` that filters or sub-lists compare with."""
     fields = set(entity.filters.values())
+    fields.update(entity.date_filters.values())
     fields.update(parent_fields(entity.name))
     return tuple(sorted(fields))
+
+
+def facet_rows(company_id: int, entity: Entity, record: dict,
+               row_id: int) -> list[tuple[int, str, str, str, int]]:
+    """The ``facets`` rows of one record: every filterable value of it, as stored.
+
+    Text is lower-cased for exact matches; a date filter's field is stored as
+    :func:`normalise_datetime` text, so that ``documentDate>=...`` compares in time order.
+    """
+    dates = set(entity.date_filters.values())
+    rows = []
+    for dotted in facet_fields(entity):
+        value = field_value(record, dotted)
+        if value is None:
+            continue
+        for item in value if isinstance(value, list) else (value,):
+            if item is None or isinstance(item, dict):
+                continue
+            text = normalise_datetime(item) if dotted in dates else facet_text(item)
+            if text is not None:
+                rows.append((company_id, entity.name, dotted, text, row_id))
+    return rows
 
 
 def attribute_map(record: dict) -> str | None:
@@ -382,16 +405,8 @@ def _load_records(conn: sqlite3.Connection,
                 created = normalise_datetime(record.get(entity.created_field))
             if entity.attributes:
                 attrs = attribute_map(record)
-            fields = facet_cache.get(name)
-            if fields is None:
-                fields = facet_cache[name] = facet_fields(entity)
-            for dotted in fields:
-                value = field_value(record, dotted)
-                if value is None:
-                    continue
-                for item in value if isinstance(value, list) else (value,):
-                    if item is not None and not isinstance(item, dict):
-                        facets.append((company_id, name, dotted, facet_text(item), next_id))
+            if facet_cache.setdefault(name, bool(facet_fields(entity))):
+                facets.extend(facet_rows(company_id, entity, record, next_id))
             if entity.modified_field:
                 record["timeStamp"] = row_version(next_id)
         records.append((next_id, company_id, name, seqs[(company_id, name)], key, status,

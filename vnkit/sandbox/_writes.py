@@ -24,13 +24,20 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-from ._canonical import OPERATION_KEY, ROOT_KEY
 from ._answers import BadJson, etag, etag_matches, key_segment, parse_json
+from ._canonical import OPERATION_KEY, ROOT_KEY
 from ._dto import Obj, WriteError, parse_period
 from ._resources import ENTITIES, PARENT_FIELD, Entity, lookup
 from ._settings import Settings
-from ._store import (_DOC, _DOC_JOIN, Store, attribute_map, facet_fields, facet_text,
-                     field_value, normalise_datetime, row_version)
+from ._store import (
+    _DOC,
+    _DOC_JOIN,
+    Store,
+    attribute_map,
+    facet_rows,
+    normalise_datetime,
+    row_version,
+)
 
 # Entities the sandbox can create and update (facts section 2's UpdateDtos).
 WRITABLE = ("customer", "supplier", "inventory", "customerinvoice", "supplierInvoice",
@@ -1406,15 +1413,8 @@ class Writes:
                          (company_id, entity.name, row_id))
         conn.execute("INSERT OR REPLACE INTO main.docs VALUES (?, ?)",
                      (row_id, json.dumps(doc, ensure_ascii=False, separators=(",", ":"))))
-        facets = []
-        for dotted in facet_fields(entity):
-            value = field_value(doc, dotted)
-            if value is None:
-                continue
-            for item in value if isinstance(value, list) else (value,):
-                if item is not None and not isinstance(item, dict):
-                    facets.append((company_id, entity.name, dotted, facet_text(item), row_id))
-        conn.executemany("INSERT OR IGNORE INTO facets VALUES (?,?,?,?,?)", facets)
+        conn.executemany("INSERT OR IGNORE INTO facets VALUES (?,?,?,?,?)",
+                         facet_rows(company_id, entity, doc, row_id))
 
 
 
