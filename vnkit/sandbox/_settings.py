@@ -62,9 +62,10 @@ class Settings:
     access_log
         Whether uvicorn logs every request (off: it costs throughput).
     deletable
-        Entities that answer ``DELETE {entity}/{key}``. The 8.43 schema has it for
-        customer invoices and attributes (and ``DELETE supplierInvoice/{documentType}/
-        {number}``, always on); list others to try what a newer API version may allow.
+        Entities that answer ``DELETE {entity}/{key}`` (with the hand-written rules: only
+        a document not released yet). The current surface has it for customer invoices
+        and credit notes, supplier invoices (also ``DELETE supplierInvoice/{documentType}/
+        {number}``, always on) and attributes.
     v2_create
         Entities created with ``POST v2/...`` (facts 1.3: customer invoices).
     v1_create_deprecated_ok
@@ -130,7 +131,8 @@ class Settings:
     sublist_requires_parent: bool = True
     context_type: str = "Company"
     access_log: bool = False
-    deletable: tuple[str, ...] = ("customerinvoice", "attribute")
+    deletable: tuple[str, ...] = ("customerinvoice", "customerCreditNote", "supplierInvoice",
+                                  "attribute")
     v2_create: tuple[str, ...] = ("customerinvoice",)
     v1_create_deprecated_ok: bool = True
     first_numbers: dict[str, str] = field(default_factory=dict)
