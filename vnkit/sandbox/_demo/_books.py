@@ -291,6 +291,7 @@ class Books:
         as_of = S._period(co.p.as_of)
         gl_periods = set([p for p in periods if p <= as_of][-3:])
         gl_rows: list[tuple] = []
+        journal: list[dict] = []
         for number, (day, module) in enumerate(sorted(batches), start=1):
             docs = sorted(batches[(day, module)], key=lambda p: (p[2], p[3]))
             period = S._period(day)
@@ -330,7 +331,7 @@ class Books:
                 if period in gl_periods:
                     gl_rows.append((account, sub, day, batch, module, n, ref, text, cents,
                                     stamp))
-            yield "journaltransaction", {
+            journal.append({
                 "module": f"Module{module}", "batchNumber": batch, "status": "Posted",
                 "hold": False, "transactionDate": S._date(day), "postPeriod": period,
                 "financialPeriod": period, "ledger": ledger_id,
@@ -343,7 +344,10 @@ class Books:
                 "createVatTransaction": False, "skipVatAmountValidation": False,
                 "lastModifiedDateTime": stamp, "transactionCode": None,
                 "transactionCodeDescription": None, "branch": co.branch["number"],
-                "journalTransactionLines": out_lines, "attachments": [], "errorInfo": None}
+                "journalTransactionLines": out_lines, "attachments": [], "errorInfo": None})
+        # batches are numbered by day across modules; the list is in batch-number order
+        for batch_record in sorted(journal, key=lambda r: r["batchNumber"]):
+            yield "journaltransaction", batch_record
         yield from self._balances(movements, periods, acct)
         yield from self._gl_details(gl_rows, movements, periods, acct)
 
