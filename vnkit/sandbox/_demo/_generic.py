@@ -342,7 +342,7 @@ def records(co, sales) -> Iterator[tuple[str, dict]]:
                 _set_key(record, spec.key, dto, keys[k - 1] if keys else k, count)
             else:
                 record["_parent"] = parent
-            _realistic(record, co, ctx, rng, pins)
+            _realistic(record, co, ctx, rng, pins, label=_label(resource))
             _known_after(co, resource, record, keys[k - 1] if keys else None, pins)
             _stamps_in_order(record)
             yield resource, record
@@ -433,6 +433,14 @@ def _known_after(co, resource: str, record: dict, key, pins: dict) -> None:
             record["businessAccount"] = c.number
 
 
+def _label(resource: str) -> str:
+    """A resource's name as words for a description (``fixedAssetClass`` -> ``Fixed
+    asset class``)."""
+    last = [p for p in resource.split("/") if not p.startswith("{")][-1]
+    words = "".join(f" {c.lower()}" if c.isupper() else c for c in last).strip()
+    return words[:1].upper() + words[1:]
+
+
 def _placeholder(value, name: str) -> bool:
     """Whether ``value`` is the ``"<field name> <n>"`` filler of the fabricator."""
     if not isinstance(value, str) or " " not in value:
@@ -456,20 +464,20 @@ _CODES = {
 
 
 def _realistic(obj, co, ctx: _Context, rng: random.Random, pins: dict,
-               depth: int = 0) -> None:
+               depth: int = 0, owner: str = "", label: str = "") -> None:
     """Replace the fabricator's filler in code-like fields (years, periods, time
     stamps, accounts, codes) by values of the kind the API holds, at any depth."""
     from .._store import row_version
 
     if isinstance(obj, list):
         for item in obj:
-            _realistic(item, co, ctx, rng, pins, depth + 1)
+            _realistic(item, co, ctx, rng, pins, depth + 1, owner)
         return
     if not isinstance(obj, dict) or depth > 6:
         return
     for name, value in obj.items():
         if isinstance(value, (dict, list)):
-            _realistic(value, co, ctx, rng, pins, depth + 1)
+            _realistic(value, co, ctx, rng, pins, depth + 1, name.lower())
             continue
         if not _placeholder(value, name):
             continue
@@ -513,6 +521,18 @@ def _realistic(obj, co, ctx: _Context, rng: random.Random, pins: dict,
             new = None
         elif lname == "city":
             new = co.wh_address.get("city") if isinstance(co.wh_address, dict) else None
+        elif lname in ("note", "externallink"):
+            new = None  # free text nobody wrote
+        elif lname == "segmentvalue":
+            new = "000"
+        elif lname == "name" and owner == "attachments":
+            new = f"{S._mix('attachment', co.cid, value) % 10**6:06d}.pdf"
+        elif lname == "name" and owner in ("location", "tolocation"):
+            new = co.location["name"]
+        elif lname in ("name", "description") and owner in ("county",):
+            new = None
+        elif lname == "description" and depth == 0 and label:
+            new = f"{label} {S._mix(label, co.cid, value) % 900 + 100}"
         else:
             continue
         obj[name] = new
