@@ -158,7 +158,6 @@ def test_unknown_company_is_refused():
 
 
 def test_records_are_json_in_read_shape(small):
-    resources = surface().resources()
     for company in small.values():
         for entity, records in company.items():
             assert resource(entity) is not None, entity  # a resource (old names too)
