@@ -111,7 +111,8 @@ def test_summary_views_are_projections_of_their_documents(small):
         documents = (keys("customerinvoice", "referenceNumber")
                      + keys("customerDebitNote", "referenceNumber")
                      + keys("customerCreditNote", "referenceNumber"))
-        assert keys("customerdocument", "referenceNumber") == documents
+        # one list for the three kinds, each numbered in its own series: in key order
+        assert keys("customerdocument", "referenceNumber") == sorted(documents)
         assert keys("supplierdocument", "referenceNumber") == keys(
             "supplierInvoice", "referenceNumber")
         assert keys("purchaseorderbasic", "orderNbr") == keys("purchaseorder", "orderNbr")

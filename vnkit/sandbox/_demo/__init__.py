@@ -37,6 +37,9 @@ def company_records(co) -> Iterator[tuple[str, dict]]:
     books = Books(co)
     sales = _sales.Sales(co)
     project_totals: dict[str, tuple[int, int]] = {}
+    # customer documents of all kinds share one list in key order, while the kinds are
+    # numbered in series of their own: they wait and follow the documents, sorted
+    documents: list[dict] = []
     for name, record in co.records():
         if name == "project":
             project_totals[record["projectID"]] = (S._cents(record["income"]),
@@ -44,9 +47,17 @@ def company_records(co) -> Iterator[tuple[str, dict]]:
         books.observe(name, record)
         sales.observe(name, record)
         yield name, complete(record, resource_dto(name))
-        yield from _projections(co, name, record)
+        for view, out in _projections(co, name, record):
+            if view == "customerdocument":
+                documents.append(out)
+            else:
+                yield view, out
         for derived, extra in sales.after(name, record):
             yield derived, complete(extra, resource_dto(derived))
+    documents.sort(key=lambda r: r["referenceNumber"])
+    for record in documents:
+        yield "customerdocument", record
+    del documents
     for name, record in _reference.records(co, books):
         yield name, complete(record, resource_dto(name))
     for name, record in _projects.records(co, project_totals):

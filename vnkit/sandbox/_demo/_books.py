@@ -291,11 +291,12 @@ class Books:
         as_of = S._period(co.p.as_of)
         gl_periods = set([p for p in periods if p <= as_of][-3:])
         gl_rows: list[tuple] = []
+        journal: list[dict] = []
         for number, (day, module) in enumerate(sorted(batches), start=1):
             docs = sorted(batches[(day, module)], key=lambda p: (p[2], p[3]))
             period = S._period(day)
             lines, summary = [], defaultdict(int)
-            for _, _, _, ref, partner, cents, parts, text, kind in docs:
+            for _, _, _, ref, partner, cents, parts, text, _kind in docs:
                 if control[module] is not None:
                     lines.append((control[module], "00-000", cents, ref, partner, text, None))
                 for account, sub, amount, vat in parts:
@@ -307,7 +308,7 @@ class Books:
                     lines.append((account, sub, amount, None, None,
                                   acct[account]["description"], vat))
             debit = sum(line[2] for line in lines if line[2] > 0)
-            credit = -sum(l[2] for l in lines if l[2] < 0)
+            credit = -sum(line[2] for line in lines if line[2] < 0)
             assert debit == credit, (module, day)
             batch = f"{module}{number:06d}"
             stamp = S._stamp(day, 64_800_000 + rng.randrange(0, 3_600_000))
@@ -330,7 +331,7 @@ class Books:
                 if period in gl_periods:
                     gl_rows.append((account, sub, day, batch, module, n, ref, text, cents,
                                     stamp))
-            yield "journaltransaction", {
+            journal.append({
                 "module": f"Module{module}", "batchNumber": batch, "status": "Posted",
                 "hold": False, "transactionDate": S._date(day), "postPeriod": period,
                 "financialPeriod": period, "ledger": ledger_id,
@@ -343,7 +344,10 @@ class Books:
                 "createVatTransaction": False, "skipVatAmountValidation": False,
                 "lastModifiedDateTime": stamp, "transactionCode": None,
                 "transactionCodeDescription": None, "branch": co.branch["number"],
-                "journalTransactionLines": out_lines, "attachments": [], "errorInfo": None}
+                "journalTransactionLines": out_lines, "attachments": [], "errorInfo": None})
+        # batches are numbered by day across modules; the list is in batch-number order
+        for batch_record in sorted(journal, key=lambda r: r["batchNumber"]):
+            yield "journaltransaction", batch_record
         yield from self._balances(movements, periods, acct)
         yield from self._gl_details(gl_rows, movements, periods, acct)
 
@@ -391,7 +395,7 @@ class Books:
         ledger = {"id": "L1", "description": co.t("ledger.actual")}
         rows.sort(key=lambda r: (r[0], r[1], r[2], r[3], r[5]))
         running: dict[tuple[str, str, str], int] = {}
-        for n, (account, sub, day, batch, module, line, ref, text, cents, stamp) in enumerate(
+        for _n, (account, sub, day, batch, module, line, ref, text, cents, stamp) in enumerate(
                 rows, start=1):
             period = S._period(day)
             key = (account, sub, period)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from ..._surface import surface
 from .. import _seed as S
+from .._resources import resource as registry
 from ._projects import tasks
 from ._reference import employees, salespersons
 from ._shape import fit, make, resource_dto
@@ -307,6 +308,10 @@ def records(co, sales) -> Iterator[tuple[str, dict]]:
                  (40 if large else 12) if resource in _DOCUMENTS else 3)
         key = _key_field(dto)
         param = _parent_param(resource)
+        spec = registry(resource)
+        keys = _planned_keys(co, ctx, resource) if param is None else None
+        if keys is not None:
+            count = len(keys)
         for k in range(1, count + 1):
             pins = {"day": ctx.day(rng)}
             parent = None
@@ -333,6 +338,217 @@ def records(co, sales) -> Iterator[tuple[str, dict]]:
                 record["hold"] = record["status"] == "Hold"
             if key is not None and parent is None:
                 record[key] = f"{k:06d}" if count > 3 or resource in _SINGLE else f"{k:02d}"
-            if parent is not None:
+            if parent is None:
+                _set_key(record, spec.key, dto, keys[k - 1] if keys else k, count)
+            else:
                 record["_parent"] = parent
+            _realistic(record, co, ctx, rng, pins, label=_label(resource))
+            _known_after(co, resource, record, keys[k - 1] if keys else None, pins)
+            _stamps_in_order(record)
             yield resource, record
+
+
+# -- keys and values with meaning ---------------------------------------------------------
+
+_ORDER_TYPES = (("CS", "Cash sale"), ("IN", "Invoice"), ("SO", "Sales order"))
+
+
+def _planned_keys(co, ctx: _Context, resource: str) -> list | None:
+    """The keys of a resource whose records stand for real things (in key order), or
+    None where numbered records will do. Their number is the record count."""
+    if resource == "budget":
+        # one budget per profit-and-loss account for the company's current year (no
+        # single GET: the list is keyed by its account)
+        accounts = [a for a in ctx.accounts if a["type"] in ("Income", "Expense")]
+        return sorted(accounts or ctx.accounts, key=lambda a: a["number"])
+    if resource == "customerinvoice/worktypes":
+        return sorted(surface().enums["WorkTypeRutRotTypeEnum"])
+    if resource == "salesordertype":
+        return [code for code, _ in _ORDER_TYPES]
+    if resource == "KitSpecifications":
+        return sorted(it.number for it in ctx.items[:3])
+    if resource == "customerpaymentmethod":
+        return sorted(c.number for c in ctx.customers[:3])
+    if resource == "firstTimeStartup/status":
+        return ["Completed"]
+    return None
+
+
+def _set_key(record: dict, key: str, dto: str, value, count: int) -> None:
+    """Give a top-level record its registry key: a planned value, or number ``value``
+    formatted for the key field's type (in the same order as the numbers)."""
+    head, _, rest = key.partition(".")
+    f = surface().dto(dto).get(head)
+    if f is None:
+        return
+    if isinstance(value, dict):
+        record[head] = fit(value, f.dto) if f.dto else value[rest or "number"]
+        return
+    if isinstance(value, str):
+        if rest and isinstance(record.get(head), dict):
+            record[head][rest] = value
+        elif not rest:
+            record[head] = value
+        return
+    if rest or f.dto or f.enum:
+        return
+    if f.type == "integer":
+        record[head] = value if count < 10 else 1000 + value
+    elif f.type == "string":
+        record[head] = f"{value:06d}" if count > 3 else f"{value:02d}"
+
+
+def _year(pins: dict) -> int:
+    return int(S._day(pins["day"])[:4])
+
+
+def _known_after(co, resource: str, record: dict, key, pins: dict) -> None:
+    """Values that follow from a record's key."""
+    if resource == "budget":
+        year = S._day(co.p.as_of)[:4]
+        cents = 100 * (1200 * (1 + S._mix("budget", co.cid, key["number"]) % 500))
+        record.update({
+            "financialYear": year, "description": key["description"],
+            "amount": cents / 100, "distributedAmount": cents / 100,
+            "releasedAmount": cents / 100 if record.get("released") else 0.0,
+            "periods": [{"periodId": f"{year}{m:02d}", "amount": cents / 1200}
+                        for m in range(1, 13)]})
+        if isinstance(record.get("subaccount"), dict):
+            record["subaccount"] = fit({**co.sub[("00", "000")],
+                                        "id": co.sub[("00", "000")]["subaccountNumber"]},
+                                       surface().dto("BudgetDto")["subaccount"].dto)
+    elif resource == "salesordertype":
+        record["description"] = dict(_ORDER_TYPES)[key]
+    elif resource == "KitSpecifications":
+        item = next(it for it in co.items if it.number == key)
+        record["description"] = item.description
+        record["revision"] = "1"
+    elif resource == "customerinvoice/worktypes":
+        record["description"] = {"Rut": "RUT (household services)",
+                                 "Rot": "ROT (repair and renovation)"}[key]
+        record["xmlTag"] = {"Rut": "HushallsArbete", "Rot": "RotArbete"}[key]
+    elif resource == "contact":
+        c = pins.get("customer")
+        if c is not None:
+            record["businessAccount"] = c.number
+
+
+def _label(resource: str) -> str:
+    """A resource's name as words for a description (``fixedAssetClass`` -> ``Fixed
+    asset class``)."""
+    last = [p for p in resource.split("/") if not p.startswith("{")][-1]
+    words = "".join(f" {c.lower()}" if c.isupper() else c for c in last).strip()
+    return words[:1].upper() + words[1:]
+
+
+def _placeholder(value, name: str) -> bool:
+    """Whether ``value`` is the ``"<field name> <n>"`` filler of the fabricator."""
+    if not isinstance(value, str) or " " not in value:
+        return False
+    head, _, tail = value.rpartition(" ")
+    return tail.isdigit() and head.lower() == name.lower()
+
+
+# Code-like text fields the fabricator fills with its "<name> <n>" filler, by name.
+_CODES = {
+    "recordtype": "Asset", "doctype": "Invoice", "businessaccounttype": "Customer",
+    "organizationtype": "Company", "breakby": "Amount", "discountby": "Percent",
+    "applicableto": "Customer", "discounttype": "Line", "series": "Document",
+    "volumeuom": "M3", "weightuom": "KG", "entrytype": "Receipt", "type": "Standard",
+    "approvalstatustext": "Approved", "autoincrementalvalue": "000001",
+    "subaccountmask": "XX-XXX", "accumulateddepreciationsubaccountmask": "XX-XXX",
+    "depreciatedexpensesubaccountmask": "XX-XXX", "gainlosssubaccountmask": "XX-XXX",
+    "proceedsubaccountmask": "XX-XXX", "revision": "1", "terms": "30",
+    "paymentmethoddetailbankingdetailtype": "AccountNumber",
+}
+
+
+def _realistic(obj, co, ctx: _Context, rng: random.Random, pins: dict,
+               depth: int = 0, owner: str = "", label: str = "") -> None:
+    """Replace the fabricator's filler in code-like fields (years, periods, time
+    stamps, accounts, codes) by values of the kind the API holds, at any depth."""
+    from .._store import row_version
+
+    if isinstance(obj, list):
+        for item in obj:
+            _realistic(item, co, ctx, rng, pins, depth + 1, owner)
+        return
+    if not isinstance(obj, dict) or depth > 6:
+        return
+    for name, value in obj.items():
+        if isinstance(value, (dict, list)):
+            _realistic(value, co, ctx, rng, pins, depth + 1, name.lower())
+            continue
+        if not _placeholder(value, name):
+            continue
+        lname = name.lower()
+        if lname.endswith("year"):
+            new = str(_year(pins) - (rng.randrange(1, 8) if "manufactur" in lname else 0))
+        elif lname == "timestamp":
+            new = row_version(rng.randrange(1, 1 << 31))
+        elif lname in _CODES:
+            new = _CODES[lname]
+        elif lname.endswith("period") or lname.endswith("periodid"):
+            new = S._period(pins["day"])
+        elif lname in ("cashaccount",):
+            new = co.acct["bank"]["number"]
+        elif lname.endswith("account") and "business" not in lname:
+            new = rng.choice(ctx.accounts)["number"]
+        elif lname.endswith("subaccount") or lname.endswith("subaccountid"):
+            new = rng.choice(ctx.subs)["subaccountNumber"]
+        elif lname in ("location", "locationid"):
+            new = co.location["id"]
+        elif lname == "vatcategory" or lname == "defaultvatcategory":
+            new = "1"
+        elif lname in ("web", "url"):
+            new = "https://www.example.com/"
+        elif lname == "gln":
+            new = "70" + str(S._mix("gln", co.cid, value) % 10**11).zfill(11)
+        elif lname in ("businessaccount",):
+            new = (pins.get("customer") or rng.choice(ctx.customers)).number
+        elif lname in ("paymentref", "paymentreference", "documentref",
+                       "externalreference"):
+            new = f"{S._mix(lname, co.cid, value) % 10**8:08d}"
+        elif lname in ("customerproject",):
+            new = ctx._project(rng, pins)["id"]
+        elif lname == "salesorderlink":
+            new = None
+        elif lname == "status":
+            new = "Balanced"
+        elif lname == "message":
+            new = "Completed"
+        elif lname == "errorinfo":
+            new = None
+        elif lname == "city":
+            new = co.wh_address.get("city") if isinstance(co.wh_address, dict) else None
+        elif lname in ("note", "externallink"):
+            new = None  # free text nobody wrote
+        elif lname == "segmentvalue":
+            new = "000"
+        elif lname == "name" and owner == "attachments":
+            new = f"{S._mix('attachment', co.cid, value) % 10**6:06d}.pdf"
+        elif lname == "name" and owner in ("location", "tolocation"):
+            new = co.location["name"]
+        elif lname in ("name", "description") and owner in ("county",):
+            new = None
+        elif lname == "description" and depth == 0 and label:
+            new = f"{label} {S._mix(label, co.cid, value) % 900 + 100}"
+        else:
+            continue
+        obj[name] = new
+
+
+def _stamps_in_order(obj, depth: int = 0) -> None:
+    """A record is created before it is last modified (at every depth)."""
+    if isinstance(obj, list):
+        for item in obj:
+            _stamps_in_order(item, depth + 1)
+        return
+    if not isinstance(obj, dict) or depth > 6:
+        return
+    created, modified = obj.get("createdDateTime"), obj.get("lastModifiedDateTime")
+    if isinstance(created, str) and isinstance(modified, str) and created > modified:
+        obj["createdDateTime"], obj["lastModifiedDateTime"] = modified, created
+    for value in obj.values():
+        if isinstance(value, (dict, list)):
+            _stamps_in_order(value, depth + 1)

@@ -52,7 +52,7 @@ def records(co, project_totals: dict[str, tuple[int, int]]) -> Iterator[tuple[st
                                       "description": co.t(f"group.{group}"),
                                       "attributes": [], "errorInfo": None}
     rng = co.rng("project-tasks")
-    internal = 0
+    internal = 1000  # the key of a task's single GET: ids of one width keep key order
     for project_id, project_tasks in tasks(co).items():
         for task_id, description, start, end in project_tasks:
             internal += 1

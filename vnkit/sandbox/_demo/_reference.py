@@ -142,13 +142,14 @@ def records(co, books) -> Iterator[tuple[str, dict]]:
         "subaccount": fit(co.sub[("00", "000")], "SubaccountInCashAccountDto"),
         "number": bank["number"], "description": bank["description"]}
 
-    yield "currencyratetype", {"id": "SPOT", "description": t("rate.SPOT"),
-                               "daysEffective": 0}
+    # in key order, as the list answers
     yield "currencyratetype", {"id": "BUDGET", "description": t("rate.BUDGET"),
                                "daysEffective": 365}
+    yield "currencyratetype", {"id": "SPOT", "description": t("rate.SPOT"),
+                               "daysEffective": 0}
     # monthly spot rates of the other currencies against the base currency
     rate_rng = co.rng("currencyrate")
-    k = 0
+    k = 1000  # ids of one width: the list is in key order as text too
     base = _NOK_PER[co.base]
     drift = {c: 1.0 for c in _NOK_PER}
     for period in periods(co):
