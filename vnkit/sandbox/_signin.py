@@ -45,8 +45,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ._auth import (OPERATIONS, OAuthError, TokenError, TokenService, decode_jwt,
-                    encode_jwt)
+from ._auth import OPERATIONS, OAuthError, TokenError, TokenService, decode_jwt, encode_jwt
 from ._origins import host_key, own_hosts
 from ._settings import Settings
 from ._store import ClientRow, CompanyRow, Store
