@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import orjson
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ._background import BackgroundJob, BackgroundJobs
+    from ._interactive import SignIn
 
 #: The constant the API expects in ``ipp-application-type``.
 APPLICATION_TYPE = "Visma.net Financials"
@@ -258,8 +259,9 @@ def raise_for_answer(response: requests.Response) -> None:
     url = request.url if request is not None and request.url else response.url
     query = parse_qsl(urlsplit(url or "").query, keep_blank_values=True)
     cls = error_class_for(status)
-    hint = _hint(status, code, message, query, request.method if request else "GET",
-                 url or "")
+    # a sent request always has its method (requests types it Optional)
+    method = request.method if request is not None and request.method else None
+    hint = _hint(status, code, message, query, method or "GET", url or "")
     if cls is RateLimitError:
         wait = _retry_after(response)
         reset = response.headers.get("X-RateLimit-Reset")
@@ -267,7 +269,7 @@ def raise_for_answer(response: requests.Response) -> None:
                 + (f"; the API asks to wait {wait:.0f} s" if wait is not None else "")
                 + (f"; the window resets in {reset} s" if reset else "")
                 + "; lower max_workers or fetch less (filter on lastModifiedDateTime)")
-    error = cls(status, message, code=code, method=request.method if request else "",
+    error = cls(status, message, code=code, method=method or "",
                 url=_strip_query(url or ""), request_id=response.headers.get("Ipp-Request-Id"),
                 hint=hint, body=body)
     if isinstance(error, RateLimitError):
@@ -661,7 +663,10 @@ class Client:
                                       hint="e.g. pageSize=100 (or leave it out: the "
                                            "endpoint's maximum)")
                 page_size = int(text)
-        headers = {"ipp-company-id": self.session.headers.get("ipp-company-id")}
+        company = self.session.headers.get("ipp-company-id")
+        if isinstance(company, bytes):  # set by hand as bytes: the same id as text
+            company = company.decode("latin-1")
+        headers = {"ipp-company-id": company}
 
         def fetch_page(query: dict[str, Any]) -> Any:
             # The company is fixed for the whole run, even if use_company is called.
@@ -901,6 +906,29 @@ def _is_sandbox_handle(target: Any) -> bool:
     return hasattr(target, "url") and hasattr(target, "credentials")
 
 
+# The service flow (the default) gives a Client; the user flows give a pending SignIn.
+@overload
+def connect(target: Any = None, *, company: int | str | None = None,
+            client_id: str | None = None, client_secret: str | None = None,
+            tenant_id: str | None = None, scopes: str | Iterable[str] | None = None,
+            environment: Environment | str | None = None, max_workers: int = 4,
+            progress: bool = True, adapter: BaseAdapter | None = None,
+            token_store: TokenStore | None = None, flow: Literal["service"] = "service",
+            redirect_uri: str | None = None, cache: Any = False,
+            expire_after: Any = 600) -> Client: ...
+
+
+@overload
+def connect(target: Any = None, *, company: int | str | None = None,
+            client_id: str | None = None, client_secret: str | None = None,
+            tenant_id: str | None = None, scopes: str | Iterable[str] | None = None,
+            environment: Environment | str | None = None, max_workers: int = 4,
+            progress: bool = True, adapter: BaseAdapter | None = None,
+            token_store: TokenStore | None = None, flow: str,
+            redirect_uri: str | None = None, cache: Any = False,
+            expire_after: Any = 600) -> Client | SignIn: ...
+
+
 def connect(target: Any = None, *, company: int | str | None = None,
             client_id: str | None = None, client_secret: str | None = None,
             tenant_id: str | None = None, scopes: str | Iterable[str] | None = None,
@@ -908,7 +936,7 @@ def connect(target: Any = None, *, company: int | str | None = None,
             progress: bool = True, adapter: BaseAdapter | None = None,
             token_store: TokenStore | None = None, flow: str = "service",
             redirect_uri: str | None = None, cache: Any = False,
-            expire_after: Any = 600) -> Client:
+            expire_after: Any = 600) -> Client | SignIn:
     """Sign in and return a ``Client``, in one line.
 
     Parameters

@@ -30,6 +30,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 from ._endpoints import EndpointInfo
@@ -309,8 +310,9 @@ class Pager:
         cancelled = sum(future.cancel() for future in inflight.values())  # not started yet
         wait(inflight.values())
         for other, future in inflight.items():
-            if not future.cancelled() and future.exception() is not None:
-                failed[other] = future.exception()
+            error = None if future.cancelled() else future.exception()
+            if error is not None:
+                failed[other] = error
         self.failed_pages = sorted(failed)
         never = max(0, last_planned - next_to_submit + 1) + cancelled
         cause = failed[self.failed_pages[0]]
@@ -339,7 +341,8 @@ class Pager:
 def _user_stacklevel() -> int:
     """``stacklevel`` that points a warning at the first caller outside vnkit."""
     package = os.path.dirname(os.path.abspath(__file__))
-    frame, level = sys._getframe(1), 1
+    frame: FrameType | None = sys._getframe(1)
+    level = 1
     while frame is not None and frame.f_code.co_filename.startswith(package):
         frame, level = frame.f_back, level + 1
     return level

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NoReturn
 
 from ._exceptions import FilterError
 from ._filters import _attributes_param, check_operator, format_when
@@ -189,7 +189,8 @@ def resolve(method: str, endpoint: Any, version: str = "v1", *,
     return ResolvedCall(op, clean, version, path_values), used
 
 
-def _explain_unknown(method: str, clean: str, version: str, segments: list[str]) -> None:
+def _explain_unknown(method: str, clean: str, version: str, segments: list[str]
+                     ) -> NoReturn:
     """Raise the most useful ``FilterError`` for a path no operation has."""
     surface = _surface()
     # A missing path parameter: customer//contact, or customer/contact for
@@ -410,7 +411,7 @@ def check_query(op, params: Mapping[str, Any], *, strict: bool = True,
     return out
 
 
-def _unknown(op, name: str, label: str) -> None:
+def _unknown(op, name: str, label: str) -> NoReturn:
     names = [p.name for p in op.query]
     near = _close(name, names, n=3)
     if not names:

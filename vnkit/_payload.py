@@ -100,7 +100,7 @@ def write_dto(resource: str) -> str | None:
         return None
     clean = resource.strip("/ ")
     head, _, rest = clean.partition("/")
-    versions = ("v1", "v2")
+    versions: tuple[str, ...] = ("v1", "v2")
     if head.lower() in versions and rest:
         versions, clean = (head.lower(),), rest.strip("/")
     surface = _surface()

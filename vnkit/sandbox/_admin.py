@@ -142,7 +142,9 @@ ADMIN = [BODY]
 def enable(app: FastAPI) -> None:
     """Answer :class:`AdminRefused` as ``{"message": ...}`` (idempotent)."""
 
-    async def refused(request: Request, exc: AdminRefused) -> Response:
+    async def refused(request: Request, exc: Exception) -> Response:
+        # Starlette types handlers for any Exception; this one is registered for AdminRefused
+        assert isinstance(exc, AdminRefused)
         return message_error(exc.status, exc.message)
 
     app.add_exception_handler(AdminRefused, refused)

@@ -26,6 +26,7 @@ import contextlib
 import json
 import uuid
 from importlib import metadata as importlib_metadata
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote
 
 from fastapi import FastAPI, Request
@@ -34,25 +35,34 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ._auth import (METHOD_OPERATION, SERVICE_API, SERVICE_SCOPES, OAuthError, TokenError,
-                    TokenService)
+from ._answers import JSON_TYPE, decode_key, etag, message_error
+from ._answers import json_answer as _json
+from ._attachments import hide_unexpanded
+from ._auth import (
+    METHOD_OPERATION,
+    SERVICE_API,
+    SERVICE_SCOPES,
+    OAuthError,
+    TokenError,
+    TokenService,
+)
+from ._canonical import CanonicalPath
+from ._query import BadParameter, QueryBuilder, max_page_size, parse_query_string
 from ._resources import ENTITIES, Entity, lookup
+from ._settings import Settings
+from ._signin import discovery_fields as signin_discovery_fields
+from ._signin import install as install_signin
+from ._signin import security_schemes as signin_security_schemes
+from ._store import Store, open_store
+
+if TYPE_CHECKING:
+    from ._writes import Writes
 
 # Per-partner sub-lists: ``customer/{number}/invoice`` (facts section 4).
 SUBLISTS: dict[tuple[str, str], tuple[str, str]] = {
     ("customer", "invoice"): ("customerinvoice", "customer.number"),
     ("supplier", "invoice"): ("supplierInvoice", "supplier.number"),
 }
-from ._query import BadParameter, QueryBuilder, max_page_size, parse_query_string
-from ._settings import Settings
-from ._signin import discovery_fields as signin_discovery_fields
-from ._signin import security_schemes as signin_security_schemes
-from ._signin import install as install_signin
-from ._attachments import hide_unexpanded
-from ._answers import JSON_TYPE, decode_key, etag, message_error
-from ._answers import json_answer as _json
-from ._store import Store, open_store
-from ._canonical import CanonicalPath
 
 
 # Path prefixes (lower-cased) of the two API layouts and of the company list.
@@ -135,6 +145,8 @@ class _Envelope:
 
 class _Api:
     """Answers every request under the API and context roots."""
+
+    writes: Writes  # the write side, set by create_app once it is installed
 
     def __init__(self, store: Store, settings: Settings, tokens: TokenService):
         self.store = store
@@ -220,10 +232,14 @@ class _Api:
         if request.method not in ("GET", "HEAD"):
             return message_error(405, f"{request.method} is not available on this resource "
                                       "in the sandbox yet.")
+        # _company gives a company id whenever it gives no error
+        assert company_id is not None
         entity, key, sub = route
         params = parse_query_string(request.scope.get("query_string", b""))
+        body: bytes | None
         try:
             if sub is not None:
+                assert key is not None  # _resolve gives a sub-list only with its parent's key
                 child, field_path = sub
                 body = await run_in_threadpool(self._sublist, entity, key, child, field_path,
                                                company_id, params)
@@ -501,7 +517,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     for router in build_routers(Generic(api, settings)):
         app.include_router(router)
 
-    async def answered(_request: Request, exc: Answered) -> Response:
+    async def answered(_request: Request, exc: Exception) -> Response:
+        # Starlette types handlers for any Exception; this one is registered for Answered
+        assert isinstance(exc, Answered)
         return exc.response
 
     app.add_exception_handler(Answered, answered)

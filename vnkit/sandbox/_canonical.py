@@ -45,10 +45,11 @@ def canonical(method: str, raw_path: str):
     method has the path, the path is still canonical and the operation None.
     """
     lower = raw_path.lower()
-    for prefix, version in API_ROOTS:
+    for prefix, prefix_version in API_ROOTS:
         if lower.startswith(prefix):
             root = raw_path[:len(prefix)]
             rest = raw_path[len(prefix):]
+            version = prefix_version
             break
     else:
         return None
@@ -76,7 +77,7 @@ def canonical(method: str, raw_path: str):
         template = [t for t in op.path.split("/") if t][1:]
         out = []
         position = 0
-        for literal, given in zip(template, parts):
+        for literal, _given in zip(template, parts):
             if literal.startswith("{"):
                 value = values[op.path_params[position]]
                 position += 1

@@ -63,7 +63,10 @@ class IdTokenSigner:
                              (kid, pem, time.time()))
             else:
                 kid, pem = row
-                key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+                loaded = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
+                # the table holds only keys generated above: RSA keys
+                assert isinstance(loaded, rsa.RSAPrivateKey)
+                key = loaded
             self._key, self._kid = key, kid
             return key, kid
 

@@ -294,6 +294,7 @@ class QueryBuilder:
         moment = parse_filter_date(parameter, value, self.date_re)
         condition_name = parameter + "Condition"
         condition = _first(params, condition_name.lower())
+        operator: str | None
         if condition is None or condition.strip() == "":
             operator = self.settings.default_condition
         else:

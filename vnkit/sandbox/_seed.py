@@ -219,8 +219,8 @@ def _bank_account(rng: random.Random, country: str) -> tuple[str, str, str]:
         body = [rng.randrange(1, 10)] + _digits(rng, 5)
         t = "".join(map(str, body + [_luhn_digit(body)]))
         return "Bankgironummer", f"{t[:3]}-{t[3:]}", "BANKGIRO"
-    body = "".join(map(str, _digits(rng, 14 if country == "FI" else 14)))
-    return "IBAN", _iban(country, body), "IBAN"
+    digits = "".join(map(str, _digits(rng, 14 if country == "FI" else 14)))
+    return "IBAN", _iban(country, digits), "IBAN"
 
 
 def _slug(text: str) -> str:
@@ -1041,12 +1041,56 @@ class _Partner:
                  "address", "contact", "invoice_address", "invoice_contact", "location",
                  "internal_id", "country", "items", "einvoice")
 
+    # declared for the type checker only: an annotation without a value makes no class
+    # attribute, so it does not clash with ``__slots__``
+    index: int
+    number: str
+    name: str
+    ref: dict
+    status: str
+    cls: str
+    zone: str
+    zone_ref: dict
+    terms_days: int
+    terms_ref: dict
+    start: int  # day ordinal
+    end: int  # day ordinal
+    weight: float
+    profile: str | None  # customers only: how they pay; None for suppliers
+    kind: str | None  # suppliers only: what they sell; None for the tax agency
+    address: dict
+    contact: dict
+    invoice_address: dict
+    invoice_contact: dict
+    location: dict
+    internal_id: int
+    country: str
+    items: list[_Item] | None  # suppliers only: what they can deliver, once chosen
+    einvoice: bool
+
 
 class _Item:
     """What document lines need to know about an inventory item."""
 
     __slots__ = ("number", "description", "type", "category", "price", "cost", "sales_unit",
                  "purchase_unit", "cls", "area", "stock", "sells", "buys", "ref", "weight")
+
+    # declared for the type checker only (see _Partner)
+    number: str
+    description: str
+    type: str
+    category: str
+    price: int  # cents
+    cost: int  # cents
+    sales_unit: str
+    purchase_unit: str
+    cls: str
+    area: str
+    stock: bool
+    sells: bool
+    buys: bool
+    ref: dict
+    weight: float
 
 
 _ARTICLE_QUIET_UNTIL = _o(2020, 2, 28)  # article 08: all but ten customers before March 2020
@@ -1122,8 +1166,8 @@ class _Company:
             return f"+358 {rng.choice(('9', '2', '3', '40', '50', '44'))} {d[:3]} {d[3:7]}"
         return f"+45 {d[:2]} {d[2:4]} {d[4:6]} {d[6:8]}"
 
-    def contact(self, rng: random.Random, loc: _Locale, name: str, person: str,
-                email: str, web: str | None) -> dict:
+    def contact(self, rng: random.Random, loc: _Locale, name: str, person: str | None,
+                email: str | None, web: str | None) -> dict:
         return {"contactId": self._next("contact"), "name": name, "attention": person,
                 "email": email, "web": web, "phone1": self.phone(rng, loc.country),
                 "phone2": None, "fax": None}
@@ -1390,7 +1434,7 @@ class _Company:
 
         for c in self.categories:
             lines = []
-            for vat_id, role, zones, cats, revs in sorted(vat_rows):
+            for vat_id, role, _zones, cats, revs in sorted(vat_rows):
                 if c in cats:
                     head = role.partition(".")[0]
                     lines.append({
@@ -1469,13 +1513,13 @@ class _Company:
         if self.p.article:
             classes.append(("90", "Testartikler (API-eksempler)", "NonStockItem"))
         for cid, desc, kind in classes:
-            ids = {"10": ("COLOR", "SIZE"), "90": ("ACTIVE", "AttributeID", "AttributeID1",
+            item_ids = {"10": ("COLOR", "SIZE"), "90": ("ACTIVE", "AttributeID", "AttributeID1",
                                                     "AttributeID2", "DATETIME", "TEST",
                                                     "TEXT")}.get(cid, ())
             self.item_class_ref[cid] = {"id": cid, "description": desc, "type": kind,
                                         "attributes": []}
             yield "inventory/itemClass", {"id": cid, "description": desc, "type": kind,
-                                "attributes": attrs(*ids)}
+                                "attributes": attrs(*item_ids)}
 
     def attribute(self, attribute_id: str, value: str) -> dict:
         return {"id": attribute_id, "value": value,
@@ -1740,7 +1784,7 @@ class _Company:
             "attributes": [], "errorInfo": None}
 
     def project_for(self, rng: random.Random, day: int, customer: _Partner | None,
-                    chance: float) -> dict:
+                    chance: float) -> dict | None:
         """A running project for a document on ``day`` (the customer's own first)."""
         if rng.random() < chance:
             own = self.projects_of.get(customer.index, ()) if customer else ()
@@ -2079,9 +2123,11 @@ class _Company:
         if p.article:
             # article 20 orders and invoices items "teststock", "6" and "test*test" from 50000
             s0 = self.suppliers[0]
+            # supplier 0 is the goods supplier of article 20: the loop above chose its items
+            assert s0.items is not None
             s0.items = buyable.get("90", []) + s0.items
         pool = self._picker(goods_suppliers)
-        drafts = []
+        drafts: list[list] = []  # [day, ms, supplier, status]
         for _ in range(p.purchase_orders):
             s, day = self._pick(rng, pool)
             drafts.append([day, _office_ms(rng), s, None])
@@ -2188,6 +2234,7 @@ class _Company:
                 "orderType": None, "orderNumber": None, "note": None})
         details, vat, _, exempt = self._taxes(s.zone, cats, day)
         if status == "Closed":
+            assert receipt is not None  # a closed order got its receipt day above
             m_day, m_ms = receipt, _office_ms(rng)
         elif status in ("Cancelled", "Voided") or status == "Open" and rng.random() < 0.5:
             m_day, m_ms = min(p.as_of, day + rng.randrange(1, 30)), _office_ms(rng)
@@ -2289,6 +2336,7 @@ class _Company:
         p, t, lang = self.p, self.t, self.lang
         lines, cats, project = [], [], None
         if kind == "po":
+            assert po is not None  # kind "po" is only drafted with its purchase order
             for n, line in enumerate(po["lines"], start=1):
                 cost = _cents(line["amount"])
                 item = self.item_by_number[line["inventory"]["number"]]
@@ -2430,8 +2478,8 @@ class _Company:
         runs: dict[tuple[int, int], list[dict]] = {}
         for pay, s, invoice in paid:
             runs.setdefault((pay, s.index), []).append(invoice)
-        payments = [(pay, self.suppliers[index], invoices)
-                    for (pay, index), invoices in runs.items()]
+        payments: list[tuple[int, _Partner, list[dict] | None]] = [
+            (pay, self.suppliers[index], invoices) for (pay, index), invoices in runs.items()]
         # a few prepayments to goods suppliers, not yet applied to an invoice
         goods = [s for s in self.suppliers if s.kind == "goods" and s.status == "Active"]
         for _ in range(max(1, len(payments) // 100)):
@@ -2443,6 +2491,7 @@ class _Company:
         for k, (day, s, invoices) in enumerate(payments, start=1):
             ms = _office_ms(rng)
             released = day < p.as_of - 1
+            lines: list[dict]
             if invoices is None:
                 amount = _cents((5_000 + 60_000 * rng.random()) * p.money)
                 kind, status, applied, unapplied, lines = "Prepayment", "Open", 0, amount, []
@@ -2484,7 +2533,7 @@ class _Company:
         """Customer invoices, debit notes and credit notes from one number series."""
         p, rng = self.p, self.rng("customerinvoice")
         pool = self._picker(self.customers)
-        drafts = []  # [day, ms, kind, customer, original draft, project, reference]
+        drafts: list[list] = []  # [day, ms, kind, customer, original draft, project, reference]
         for _ in range(p.invoices):
             c, day = self._pick(rng, pool)
             drafts.append([day, _office_ms(rng), "inv", c, None, None, None])
@@ -2688,8 +2737,9 @@ def generate(seed: int = DEFAULT_SEED, *, companies: Iterable[int] | None = None
         ``record`` is in the API's read shape without ``metadata``, with every field
         of the resource's read DTO. Records of resources listed only below a path
         parameter carry ``"_parent"``, the concrete list path they belong to
-        (``"customer/10001/directdebit"``), for the store to strip. The records of one company and entity come in
-        their list order (ascending key); entities may interleave.
+        (``"customer/10001/directdebit"``), for the store to strip. The records of one
+        company and entity come in their list order (ascending key); entities may
+        interleave.
 
     Raises
     ------

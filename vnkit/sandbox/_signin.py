@@ -45,8 +45,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ._auth import (OPERATIONS, OAuthError, TokenError, TokenService, decode_jwt,
-                    encode_jwt)
+from ._auth import OPERATIONS, OAuthError, TokenError, TokenService, decode_jwt, encode_jwt
 from ._origins import host_key, own_hosts
 from ._settings import Settings
 from ._store import ClientRow, CompanyRow, Store
@@ -407,6 +406,7 @@ class SignIn:
             session = self.sessions.get(browser.session or "")
         user = demo_user(session.email) if session is not None else None
         if user is not None and "login" not in prompts:
+            assert session is not None  # a user is found only through a session
             pending.auth_time = session.created
             pending.switch_user = "authorize?" + urlencode({**query, "prompt": "login"})
             return self._signed_in(txn, pending, user)
@@ -928,8 +928,10 @@ def install(app: FastAPI, store: Store, settings: Settings, tokens: TokenService
         else:
             answer = _page("Signed out", "<h1>Signed out</h1><p>You can close this "
                            "window.</p>")
-        answer.delete_cookie(SESSION_COOKIE, path=None, secure=request.url.scheme == "https",
-                             httponly=True, samesite="lax")
+        # delete_cookie as set_cookie with max_age=0: delete_cookie's path is typed str,
+        # and the session cookie was set without a path (path=None), so must go the same way
+        answer.set_cookie(SESSION_COOKIE, max_age=0, expires=0, path=None,
+                          secure=request.url.scheme == "https", httponly=True, samesite="lax")
         return answer
 
     @app.get("/API/resources/oauth/authorize", tags=["VNI (retired)"],

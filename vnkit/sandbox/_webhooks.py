@@ -699,14 +699,16 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
         return _json(202, {"notificationIds": ids})
 
     @app.get("/sandbox/admin/webhooks/deliveries", tags=["sandbox"],
-             dependencies=_admin.ADMIN, summary="Delivery log: every notification, its attempts and state")
+             dependencies=_admin.ADMIN,
+             summary="Delivery log: every notification, its attempts and state")
     async def list_deliveries() -> Response:
         with hub._lock:
             items = [d.public() for d in hub.deliveries.values()]
         return _json(200, items)
 
     @app.get("/sandbox/admin/webhooks/feedback", tags=["sandbox"],
-             dependencies=_admin.ADMIN, summary="What integrators posted to v1/webhooknotificationfeedback")
+             dependencies=_admin.ADMIN,
+             summary="What integrators posted to v1/webhooknotificationfeedback")
     async def list_feedback() -> Response:
         return _json(200, list(hub.feedback))
 

@@ -393,12 +393,14 @@ def _partner(ctx: Context, body: Obj, old: dict | None, kind: str, key: str,
         cls = classes[0] if classes else None
     if cls is not None:
         doc[class_field[:-2]] = {"id": cls.get("id"), "description": cls.get("description")}
-    if body.value("creditTermsId") is not None:
-        terms = ctx.terms(body.text("creditTermsId"), "creditTermsId")
+    terms_id = body.text("creditTermsId")  # None exactly when the value is absent or null
+    if terms_id is not None:
+        terms = ctx.terms(terms_id, "creditTermsId")
         doc["creditTerms"] = {"id": terms.get("termsId") or terms.get("id"),
                               "description": terms.get("description")}
-    if body.value("currencyId") is not None:
-        doc["currencyId"] = ctx.currency(body.text("currencyId"), "currencyId")
+    currency_id = body.text("currencyId")  # None exactly when the value is absent or null
+    if currency_id is not None:
+        doc["currencyId"] = ctx.currency(currency_id, "currencyId")
     elif old is None:
         base = next((c for c in ctx.all("currency") if c.get("isBaseCurrency")), None)
         doc["currencyId"] = base and base["id"]
@@ -689,6 +691,7 @@ def build_customerinvoice(ctx, body, old, key, row_id):
     items = body.array("invoiceLines")
     if items is not None:
         def line(item: Obj, prev: dict | None, number: int) -> dict:
+            out: dict[str, Any]  # values of many types: the line's fields
             out = dict(prev) if prev else {
                 "lineNumber": number, "inventoryNumber": None, "description": None,
                 "quantity": 1.0, "unitPrice": 0.0, "unitPriceInCurrency": 0.0,
@@ -796,6 +799,7 @@ def build_supplierInvoice(ctx, body, old, key, row_id):  # noqa: N802 - entity n
     items = body.array("invoiceLines")
     if items is not None:
         def line(item: Obj, prev: dict | None, number: int) -> dict:
+            out: dict[str, Any]  # values of many types: the line's fields
             out = dict(prev) if prev else {
                 "lineNumber": number, "inventoryNumber": None, "transactionDescription": None,
                 "quantity": 1.0, "uom": None, "unitCost": 0.0, "unitCostInCurrency": 0.0,
@@ -886,6 +890,7 @@ def build_purchaseorder(ctx, body, old, key, row_id):
     items = body.array("lines")
     if items is not None:
         def line(item: Obj, prev: dict | None, number: int) -> dict:
+            out: dict[str, Any]  # values of many types: the line's fields
             out = dict(prev) if prev else {
                 "lineNbr": number, "branch": doc.get("branch"), "inventory": None,
                 "lineType": "GoodsForInventory", "warehouse": None, "lineDescription": None,
@@ -976,6 +981,7 @@ def build_supplierPayment(ctx, body, old, key, row_id):  # noqa: N802 - entity n
         numbered = [dict(x, _n=i + 1) for i, x in enumerate(doc.get("paymentLines") or [])]
 
         def line(item: Obj, prev: dict | None, number: int) -> dict:
+            out: dict[str, Any]  # values of many types: the line's fields
             out = dict(prev) if prev else {"_n": number, "docType": "Invoice",
                                            "invoiceRefNbr": None, "amountPaid": 0.0,
                                            "cashDiscountTaken": 0.0}
@@ -1162,18 +1168,21 @@ class Writes:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 ctx = Context(conn, company_id)
-                stale = (self._precondition(ctx, entity, key, if_match)
-                         if if_match is not None and op in ("update", "action") else None)
-                if stale is not None:
-                    answer = stale
-                elif op == "create":
+                if op == "create":
                     answer = self._create(ctx, entity, Obj(parsed), location_base)
-                elif op == "update":
-                    answer = self._update(ctx, entity, key, Obj(parsed))
-                elif op == "delete":
-                    answer = self._delete(ctx, entity, key, action)
                 else:
-                    answer = self._action(ctx, entity, key, action or "", parsed)
+                    # route() gives every update, delete and action the key of its record
+                    assert key is not None
+                    stale = (self._precondition(ctx, entity, key, if_match)
+                             if if_match is not None and op in ("update", "action") else None)
+                    if stale is not None:
+                        answer = stale
+                    elif op == "update":
+                        answer = self._update(ctx, entity, key, Obj(parsed))
+                    elif op == "delete":
+                        answer = self._delete(ctx, entity, key, action)
+                    else:
+                        answer = self._action(ctx, entity, key, action or "", parsed)
             except WriteError as exc:
                 conn.execute("ROLLBACK")
                 return Answer(exc.status, {"message": exc.message})

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 import requests
@@ -23,6 +23,9 @@ from .._exceptions import ConfigurationError, FilterError
 from .._filters import parse_attribute_text
 from ._common import StatusLine, _Panel, describe_error
 from ._source import follow
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Operators of a date filter's ``...Condition``.
 CONDITIONS = (">=", ">", "<=", "<")
@@ -113,7 +116,7 @@ class Explorer(_Panel):
         super().__init__()
         self.add_class("vnkit-explorer")
         self._client: Client | None = None
-        self.frame = None
+        self.frame: pd.DataFrame | None = None
         self._all = get_endpoints()
         self._operation = None
         self.params: dict[str, w.Widget] = {}
@@ -324,7 +327,9 @@ class Explorer(_Panel):
             self._template(), "v1", self.filters(), self.unchecked_params() or None,
             listing=self._listing(), strict=self._listing())
         query = {k: v for k, v in query.items() if k.lower() != "pagesize"}
-        return requests.Request("GET", url, params=query).prepare().url
+        prepared = requests.Request("GET", url, params=query).prepare()
+        assert prepared.url is not None  # prepare() always builds the URL it was given
+        return prepared.url
 
     def python_call(self) -> str:
         """The ``client.fetch(...)`` call that gives the same DataFrame, as text."""
