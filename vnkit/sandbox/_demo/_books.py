@@ -295,7 +295,8 @@ class Books:
         for number, (day, module) in enumerate(sorted(batches), start=1):
             docs = sorted(batches[(day, module)], key=lambda p: (p[2], p[3]))
             period = S._period(day)
-            lines, summary = [], defaultdict(int)
+            lines: list[tuple] = []
+            summary: defaultdict[tuple, int] = defaultdict(int)
             for _, _, _, ref, partner, cents, parts, text, _kind in docs:
                 if control[module] is not None:
                     lines.append((control[module], "00-000", cents, ref, partner, text, None))

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from typing import Any
 
 from ..._surface import surface
 from .. import _seed as S
 from .._resources import resource as registry
 from ._projects import tasks
 from ._reference import employees, salespersons
+from ._sales import _field_dto
 from ._shape import fit, make, resource_dto
 
 # Resources made by the hand-written generators or the other modules of this package.
@@ -226,12 +228,12 @@ def add_up(obj: dict, rng: random.Random) -> int | None:
                         break
                 if amount is not None:
                     break
-    lines = []
+    lines: list[int] = []
     for value in obj.values():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             sums = [add_up(v, rng) for v in value]
             if all(x is not None for x in sums):
-                lines = sums
+                lines = [x for x in sums if x is not None]
     if lines and amount is None:
         amount = sum(lines)
         for name in _TOTALS:
@@ -309,11 +311,12 @@ def records(co, sales) -> Iterator[tuple[str, dict]]:
         key = _key_field(dto)
         param = _parent_param(resource)
         spec = registry(resource)
+        assert spec is not None, resource  # every surface resource is in the registry
         keys = _planned_keys(co, ctx, resource) if param is None else None
         if keys is not None:
             count = len(keys)
         for k in range(1, count + 1):
-            pins = {"day": ctx.day(rng)}
+            pins: dict[str, Any] = {"day": ctx.day(rng)}
             parent = None
             if param is not None:
                 if "inventory" in param.lower():
@@ -416,7 +419,7 @@ def _known_after(co, resource: str, record: dict, key, pins: dict) -> None:
         if isinstance(record.get("subaccount"), dict):
             record["subaccount"] = fit({**co.sub[("00", "000")],
                                         "id": co.sub[("00", "000")]["subaccountNumber"]},
-                                       surface().dto("BudgetDto")["subaccount"].dto)
+                                       _field_dto("BudgetDto", "subaccount"))
     elif resource == "salesordertype":
         record["description"] = dict(_ORDER_TYPES)[key]
     elif resource == "KitSpecifications":

@@ -41,8 +41,8 @@ class Sales:
         self.receipt_no = 0
         self.pending: list[tuple] = []
         self.open_orders: dict[str, int] = defaultdict(int)
-        self.people = None
-        self.barcodes = defaultdict(int)
+        self.people: list[tuple[str, str]] = []
+        self.barcodes: defaultdict[str, int] = defaultdict(int)
         # receipts are kept from the ledger's cut-over on (the large company's 2026)
         self.books_from = co.p.books_from or co.p.first_day
 
@@ -55,7 +55,7 @@ class Sales:
         co = self.co
         if self.share is None:
             self.share = min(0.5, _MAX_ORDERS / max(1, co.p.invoices))
-            self.people = salespersons(co)
+            self.people = list(salespersons(co))
         if record["status"] == "Voided" or self.rng.random() >= self.share:
             return
         items = [co.item_by_number.get(line["inventoryNumber"])
@@ -355,7 +355,9 @@ def _field_dto(dto: str, field: str) -> str:
     """The nested DTO of a field."""
     from ..._surface import surface
 
-    return surface().dto(dto)[field].dto
+    nested = surface().dto(dto)[field].dto
+    assert nested is not None, f"{dto}.{field} is not a nested DTO"
+    return nested
 
 
 def _ordinal(text: str) -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, overload
 
 from ..._surface import surface
 from .._fabricate import fabricate
@@ -45,7 +45,7 @@ def _neutral(f) -> Any:
 
 @cache
 def _plan(dto: str) -> tuple[tuple[str, ...], dict[str, Any], frozenset[str],
-                             tuple[tuple[str, str, bool], ...], frozenset[str]]:
+                             tuple[tuple[str, str | None, bool], ...], frozenset[str]]:
     """(field names, neutral values, array fields, nested (name, dto, is_list),
     the names as a set)."""
     fields = surface().dto(dto)
@@ -161,6 +161,10 @@ def forget_shared() -> None:
 _FIT_CACHE: dict[tuple[str, int], dict] = {}
 
 
+@overload
+def fit(obj: dict, dto: str) -> dict: ...
+@overload
+def fit(obj: None, dto: str) -> None: ...
 def fit(obj: dict | None, dto: str) -> dict | None:
     """``obj`` cut down to the fields of ``dto`` and completed (a new dict).
 
