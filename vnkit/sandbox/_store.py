@@ -29,10 +29,10 @@ Each template document is compressed on its own, so that a page or a single GET
 inflates only the rows it returns: raw deflate with a preset dictionary per resource,
 made of the JSON of that resource's first generated records. Most of a document's
 text (member names, repeated shapes, reference objects) is then already in the
-dictionary, which takes a 3 kB document to about 370 bytes where plain zlib would
+dictionary, which takes a 3 kB document to about 400 bytes where plain zlib would
 give 1.1 kB. A stored document says how it is stored by its first byte: JSON text
 begins with ``{`` or ``[``, a compressed one with :data:`_DEFLATED` followed by its
-dictionary's id. :meth:`Store.document` (the SQL function ``vn_doc``, used by
+dictionary's id. ``Store.document`` (the SQL function ``vn_doc``, used by
 ``_DOC``) turns either into JSON bytes; every read of a document goes through it.
 
 The JSON text lives apart from the filter columns so that a filter that has to look at
