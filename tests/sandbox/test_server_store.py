@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -69,3 +70,65 @@ def test_attribute_matcher_kinds():
     assert match(attrs, '[["M","multi","V1"]]') == 0
     assert match(attrs, '[["T","text","Red"],["X","text","1"]]') == 0
     assert match(None, '[["T","text","Red"]]') == 0
+
+
+def _plain(record) -> bytes:
+    return json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def test_template_documents_are_compressed_and_read_back_as_generated(tmp_path):
+    template = tmp_path / "template.sqlite3"
+    _store.build_template(template, vnkit_tinydata, 1)
+    generated = [record for _, _, record in vnkit_tinydata.generate(1)]
+    conn = sqlite3.connect(_store.docs_path(template))
+    try:
+        stored = [doc for (doc,) in conn.execute("SELECT doc FROM docs ORDER BY id")]
+        resources = [r for (r,) in conn.execute("SELECT resource FROM dictionaries")]
+    finally:
+        conn.close()
+    assert len(stored) == len(generated)
+    assert all(doc[0] == _store._DEFLATED for doc in stored)
+    assert len(resources) == len(set(resources)) > 1  # one dictionary per resource
+    assert sum(map(len, stored)) * 4 < sum(len(_plain(r)) for r in generated)
+
+    store = _store.Store(_store.prepare_working_db(template, tmp_path / "work.sqlite3"))
+    try:
+        company = vnkit_tinydata.COMPANIES[0].company_id
+        where, params = "r.company_id = ? AND r.entity = ?", (company, "customer")
+        page = store.page(where, params, None)
+        assert len(page) == 350
+        first = json.loads(page[0])
+        assert first["number"] == "10001"
+        assert store.one(company, "customer", "10350") == page[-1]
+        # What the sandbox serves is the JSON the generator made (plus the timeStamp
+        # the build adds), byte for byte.
+        record = next(r for r in generated if r.get("number") == "10001"
+                      and "timeStamp" not in r)
+        record["timeStamp"] = first["timeStamp"]
+        assert page[0] == _plain(record)
+        # A document written at run time goes to the overlay as plain text and wins.
+        conn = store.connection()
+        (row_id,) = conn.execute("SELECT id FROM records WHERE company_id = ? AND "
+                                 "entity = 'customer' AND key = '10001'",
+                                 (company,)).fetchone()
+        conn.execute("INSERT INTO main.docs VALUES (?, ?)", (row_id, '{"number":"10001"}'))
+        assert store.one(company, "customer", "10001") == b'{"number":"10001"}'
+        assert store.page(where, params, 1) == [b'{"number":"10001"}']
+    finally:
+        store.close()
+
+
+def test_plain_json_is_what_json_dumps_writes():
+    odd = {"name": "Ærø – “quoted” \u2028 \\ \"", "float": 0.1 + 0.2, "big": 10**30,
+           "neg": -1.5e-7, "nested": [{"a": None, "b": True}, []], 3: "integer key"}
+    assert _store._plain_json(odd) == _plain(odd)
+    for value in (1e16, 1e-4, 1e-5, -1.5e-6, 1e-7, 2.5e-9, 1e-10, 123456789.125,
+                  float(2**53), -0.0, [1e-5, 1e-8], "0.00001 e-7"):
+        assert _store._plain_json({"v": value}) == _plain({"v": value}), value
+
+
+def test_document_reader_passes_plain_json_through():
+    reader = _store.DocumentReader(())
+    assert reader(None) is None
+    assert reader(b'{"a":1}') == b'{"a":1}'
+    assert reader('{"å":1}') == '{"å":1}'.encode()

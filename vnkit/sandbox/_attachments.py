@@ -44,7 +44,7 @@ from ._answers import decode_key as _decode_key
 from ._answers import message_error as _message
 from ._resources import ENTITIES, Entity
 from ._settings import Settings
-from ._store import Store
+from ._store import _DOC, _DOC_JOIN, Store
 
 # Lower-cased path segment -> entity that accepts uploads (facts section 6). The
 # deprecated ``creditNote`` endpoint addresses the same documents as customerCreditNote.
@@ -83,8 +83,6 @@ CREATE TABLE IF NOT EXISTS main.attachment_revisions(
 """
 _NO_LINE = 0  # line_number of a whole-document attachment (lines are numbered from 1)
 
-_DOC = "CAST(COALESCE(o.doc, t.doc) AS BLOB)"
-_DOC_JOIN = "LEFT JOIN main.docs o ON o.id = r.id LEFT JOIN tmpl.docs t ON t.id = r.id"
 
 _DUMPS = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 

@@ -52,7 +52,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ._resources import lookup
-from ._store import facet_fields, facet_rows, field_value, normalise_datetime
+from ._store import _DOC, _DOC_JOIN, facet_fields, facet_rows, field_value, normalise_datetime
 
 STATUS_FAULTS = ("429", "500", "502", "503", "504")
 FAULT_KINDS = (*STATUS_FAULTS, "drop", "drop_after", "slow")
@@ -171,8 +171,7 @@ def update_fields(store, company_id: int, entity_name: str, key: str,
         raise ValueError(f"unknown entity {entity_name!r}")
     conn = store.connection()
     row = conn.execute(
-        "SELECT r.id, COALESCE(o.doc, t.doc) FROM records r "
-        "LEFT JOIN main.docs o ON o.id = r.id LEFT JOIN tmpl.docs t ON t.id = r.id "
+        f"SELECT r.id, {_DOC} FROM records r {_DOC_JOIN} "
         "WHERE r.company_id = ? AND r.entity = ? AND r.key = ? ORDER BY r.seq LIMIT 1",
         (company_id, entity.name, key)).fetchone()
     if row is None:
@@ -224,8 +223,7 @@ def _pick_keys(store, company_id: int, entity_name: str, move: dict) -> list[str
     wanted = int(move.get("count", 1))
     picked: list[str] = []
     rows = store.connection().execute(
-        "SELECT r.key, COALESCE(o.doc, t.doc) FROM records r "
-        "LEFT JOIN main.docs o ON o.id = r.id LEFT JOIN tmpl.docs t ON t.id = r.id "
+        f"SELECT r.key, {_DOC} FROM records r {_DOC_JOIN} "
         "WHERE r.company_id = ? AND r.entity = ? ORDER BY r.seq", (company_id, entity.name))
     for key, text in rows:
         doc = json.loads(text)

@@ -48,7 +48,7 @@ from .._resources import (
     parent_of,
     parent_reference,
 )
-from .._store import _DOC, _DOC_JOIN
+from .._store import _DOC, _DOC_JOIN, _DOC_TEXT
 
 
 class BodyProblem(ValueError):
@@ -428,7 +428,7 @@ class Generic:
                 if field is not None:  # the path names the record by another field
                     sql = (f"SELECT r.id, {_DOC} FROM records r {_DOC_JOIN} WHERE "
                            "r.company_id = ? AND r.entity = ? AND lower(CAST(json_extract("
-                           "COALESCE(o.doc, t.doc), ?) AS TEXT)) = lower(?)")
+                           f"{_DOC_TEXT}, ?) AS TEXT)) = lower(?)")
                     args = [company_id, entity.name, "$." + field, key]
                 if parent is not None:
                     sql += " AND r.parent = ?"
