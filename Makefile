@@ -28,7 +28,10 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/00-start-here.ipynb
 
+# Lint and type checks first: they take seconds and catch what a test run would take minutes to.
 test: $(STAMP)
+	$(BIN)/ruff check vnkit
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 sandbox: $(STAMP)
