@@ -418,7 +418,7 @@ def start(port: int | None = None, db: str | os.PathLike | None = None, reset: b
             if event.get("event") == "generating":
                 deadline = time.monotonic() + generation_timeout
                 if not quiet:
-                    print("vnkit sandbox: generating the demo data once (10-30 s); later "
+                    print("vnkit sandbox: generating the demo data once (about a minute); later "
                           "starts reuse it.", flush=True)
             elif event.get("event") == "ready":
                 break
