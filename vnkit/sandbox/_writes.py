@@ -1596,7 +1596,7 @@ def _register_routes(app, api, settings: Settings) -> None:
         if name == "supplierInvoice":
             app.add_api_route(
                 f"/v1/{entity.path}/{{documentType}}/{{{entity.key}}}", api.endpoint,
-                methods=["DELETE"], tags=[name], operation_id="delete_supplierInvoice",
+                methods=["DELETE"], tags=[name], operation_id="delete_supplierInvoice_by_type",
                 summary="Delete an unreleased supplier invoice", status_code=204,
                 openapi_extra={"parameters": [
                     {"name": "documentType", "in": "path", "required": True,
