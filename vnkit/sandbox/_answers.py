@@ -168,3 +168,17 @@ def _encodable(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+class Refused(Exception):
+    """Raised inside ``Store.transaction()`` to roll the write back and answer ``answer``.
+
+    A write that finds a problem after it began (a duplicate key, a missing record, a
+    rule the API enforces) must leave nothing behind; raising out of the transaction
+    block rolls it back, and the caller answers with what the exception carries.
+    """
+
+    def __init__(self, answer: Any):
+        super().__init__(getattr(answer, "status", None) or getattr(answer, "status_code",
+                                                                    None))
+        self.answer = answer

@@ -30,7 +30,6 @@ import re
 import sqlite3
 import unicodedata
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, unquote
@@ -40,9 +39,9 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ._answers import BadJson, parse_json
-from ._answers import decode_key as _decode_key
 from ._answers import message_error as _message
-from ._resources import ENTITIES, Entity
+from ._canonical import ROOT_KEY
+from ._resources import ENTITIES, Entity, attachment_target
 from ._settings import Settings
 from ._store import _DOC, _DOC_JOIN, Store
 
@@ -339,9 +338,8 @@ class AttachmentStore:
         AttachmentError
             404 when the document (or its line) does not exist.
         """
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        self._conn()  # the attachment tables exist on this thread's connection
+        with self.store.transaction() as conn:
             found = self._find_record(conn, company_id, entity, key, document_type)
             if found is None:
                 shown = f"{document_type}/{key}" if document_type else key
@@ -388,10 +386,6 @@ class AttachmentStore:
             holder["attachments"] = refs
             conn.execute("INSERT OR REPLACE INTO main.docs(id, doc) VALUES (?, ?)",
                          (record_id, _DUMPS(record)))
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         self.store.generation += 1
         return attachment_id, revision
 
@@ -417,67 +411,48 @@ class AttachmentStore:
 # --------------------------------------------------------------------------- HTTP
 
 
-Handler = Callable[[Request, int], Awaitable[Response]]
-
-
 class Attachments:
-    """The attachment routes of one sandbox; ``route`` picks a handler for a path."""
+    """The attachment side of one sandbox: uploads, downloads, the metadata update."""
 
     def __init__(self, store: Store, settings: Settings):
         self.store = AttachmentStore(store)
         self.settings = settings
 
-    def route(self, method: str, segments: list[str], root: str) -> Handler | None:
-        """The handler for these raw path segments below ``v1/``, or None if not ours.
+    # -- the routes' side ------------------------------------------------------
 
-        ``root`` is the layout prefix the request used (``/v1/`` or
-        ``/API/controller/api/v1/``), so that ``Location`` answers in the same layout.
+    async def upload(self, call) -> Response:
+        """``POST .../{key}[/{lineNumber}]/attachment``: store the file, 201 + Location.
+
+        The record comes from the operation's template (``attachment_target``); the
+        deprecated ``creditNote`` path addresses customer credit notes.
         """
-        if not segments:
-            return None
-        head = unquote(segments[0]).lower()
-        if head == "attachment" and len(segments) == 2:
-            attachment_id = unquote(segments[1]).strip().lower()
-            if method in ("GET", "HEAD"):
-                return lambda request, company: self._download(request, company,
-                                                               attachment_id)
-            if method == "PUT":
-                return lambda request, company: self._update(request, company,
-                                                             attachment_id)
-            return self._not_allowed("GET, PUT")
-        if len(segments) < 3 or unquote(segments[-1]).lower() != "attachment":
-            return None
-        entity_name = _UPLOADABLE.get(head)
-        if entity_name is None:
-            return None
-        entity = ENTITIES[entity_name]
-        middle = segments[1:-1]
-        document_type = None
-        if entity.name == "supplierInvoice" and len(middle) >= 3 \
-                and unquote(middle[0]).lower() == "documenttype":
-            document_type = _decode_key(middle[1])
-            middle = middle[2:]
-        if len(middle) == 1:
-            line = None
-        elif len(middle) == 2 and entity.name in _LINES_FIELD:
-            text = unquote(middle[1]).strip()
+        found = attachment_target(call.op.path)
+        if found is None:
+            return _message(404, "No record to attach the file to.")
+        entity, key_index, line_index = found
+        head = call.op.path.split("/")[2].lower()
+        if head in _UPLOADABLE:
+            entity = ENTITIES[_UPLOADABLE[head]]
+        line = None
+        if line_index is not None:
+            text = call.values[call.op.path_params[line_index]].strip()
             if not (text.isascii() and text.isdigit()):
-                return None
+                return _message(400, f"The line number '{text}' is not a whole number.")
             line = int(text)
-        else:
-            return None
-        key = _decode_key(middle[0])
-        if method != "POST":
-            return self._not_allowed("POST")
-        return lambda request, company: self._upload(request, company, root, entity, key,
-                                                     line, document_type)
+        document_type = (call.values.get("documentType")
+                         if entity.name == "supplierInvoice" else None)
+        root = call.request.scope.get(ROOT_KEY) or "/" + call.op.version + "/"
+        return await self._upload(call.request, call.company_id, root, entity,
+                                  call.values[call.op.path_params[key_index]], line,
+                                  document_type)
 
-    @staticmethod
-    def _not_allowed(allow: str) -> Handler:
-        async def handler(request: Request, company: int) -> Response:
-            return _message(405, f"The requested resource does not support the HTTP "
-                                 f"method '{request.method}'.", {"Allow": allow})
-        return handler
+    async def download(self, call) -> Response:
+        """``GET v1/attachment/{attachmentId}``: the newest revision's bytes."""
+        return await self._download(call.request, call.company_id, _attachment_id(call))
+
+    async def update(self, call) -> Response:
+        """``PUT v1/attachment/{attachmentId}``: set ``sendToAutoinvoice``."""
+        return await self._update(call.request, call.company_id, _attachment_id(call))
 
     async def _read_body(self, request: Request) -> bytes:
         # The limit is on the file; the rest of a multipart body is a few hundred bytes.
@@ -610,85 +585,16 @@ def _empty_refs(record: dict) -> None:
 # --------------------------------------------------------------------------- wiring
 
 
-def install(app: Any, api: Any, store: Store, settings: Settings) -> Attachments:
-    """Register the attachment routes with the app's dispatcher (``_app._Api``).
-
-    The hook runs after the token check and before the resource routes, so uploads
-    reach it before the generic write routes see a POST. The documented routes only
-    list the endpoints in Swagger UI; they hand over to the same dispatcher.
-    """
-    attachments = Attachments(store, settings)
-    _document_routes(app, api)
-
-    async def hook(request: Request, rest: str, principal: Any) -> Response | None:
-        segments = rest.split("/")
-        while segments and segments[-1] == "":
-            segments.pop()
-        raw = (request.scope.get("raw_path") or request.scope["path"].encode())
-        path = raw.decode("latin-1")
-        root = path[:len(path) - len(rest)] if rest and path.endswith(rest) else None
-        if root is None:
-            return None
-        handler = attachments.route(request.method, segments, root)
-        if handler is None:
-            return None
-        company, error = api._company(request, principal)
-        if error is not None:
-            return error
-        return await handler(request, company)
-
-    api.hooks.append(hook)
-    return attachments
+def _attachment_id(call) -> str:
+    return call.values[call.op.path_params[-1]].strip().lower()
 
 
-_UPLOAD_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "properties": {"file": {"type": "string", "format": "binary"}},
-    "description": "One file part; its field name does not matter, its filename does."}}}}
+def handlers(attachments: Attachments) -> dict:
+    """The surface operations this module answers, by operation id: the download and
+    the metadata update (uploads come through the generic upload handler, which hands
+    them to :meth:`Attachments.upload`)."""
+    from .._surface import surface
 
-
-def _document_routes(app: Any, api: Any) -> None:
-    """Swagger UI entries for the upload, download and metadata endpoints."""
-    from ._app import _APP_TYPE_HEADER, _COMPANY_HEADER
-
-    def path_param(name: str, kind: str = "string") -> dict:
-        return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
-
-    headers = [_COMPANY_HEADER, _APP_TYPE_HEADER]
-    uploads = [(ENTITIES[name].path, ENTITIES[name].key, name)
-               for name in ("customerinvoice", "customerCreditNote", "customerDebitNote",
-                            "supplierInvoice", "inventory")]
-    for path, key, name in uploads:
-        app.add_api_route(
-            f"/v1/{path}/{{{key}}}/attachment", api.endpoint, methods=["POST"],
-            tags=["attachment"], operation_id=f"attach_{name}",
-            summary=f"Attach a file to a {name} (201, Location ends in the id)",
-            openapi_extra={"parameters": [path_param(key), *headers],
-                           "requestBody": _UPLOAD_BODY})
-        if name in _LINES_FIELD:
-            app.add_api_route(
-                f"/v1/{path}/{{{key}}}/{{lineNumber}}/attachment", api.endpoint,
-                methods=["POST"], tags=["attachment"], operation_id=f"attach_{name}_line",
-                summary=f"Attach a file to a line of a {name}",
-                openapi_extra={"parameters": [path_param(key),
-                                              path_param("lineNumber", "integer"), *headers],
-                               "requestBody": _UPLOAD_BODY})
-    app.add_api_route(
-        "/v1/supplierInvoice/documentType/{documentType}/{referenceNumber}/attachment",
-        api.endpoint, methods=["POST"], tags=["attachment"],
-        operation_id="attach_supplierInvoice_by_type",
-        summary="Attach a file to a supplier invoice of a document type",
-        openapi_extra={"parameters": [path_param("documentType"),
-                                      path_param("referenceNumber"), *headers],
-                       "requestBody": _UPLOAD_BODY})
-    app.add_api_route(
-        "/v1/attachment/{attachmentId}", api.endpoint, methods=["GET"],
-        tags=["attachment"], operation_id="get_attachment",
-        summary="The latest revision's file content",
-        openapi_extra={"parameters": [path_param("attachmentId"), *headers]})
-    app.add_api_route(
-        "/v1/attachment/{attachmentId}", api.endpoint, methods=["PUT"],
-        tags=["attachment"], operation_id="put_attachment",
-        summary="Set sendToAutoinvoice (204)",
-        openapi_extra={"parameters": [path_param("attachmentId"), *headers],
-                       "requestBody": {"required": True, "content": {"application/json": {
-                           "example": {"sendToAutoinvoice": {"value": True}}}}}})
+    by_method = {"GET": attachments.download, "PUT": attachments.update}
+    return {op.operation_id: by_method[op.method] for op in surface().operations
+            if op.group == "Attachment" and op.method in by_method}

@@ -39,6 +39,7 @@ from fastapi.responses import Response
 
 from ._answers import json_answer as _json
 from ._answers import message_error as _message
+from ._canonical import ROOT_KEY
 from ._webhooks import WebhookHub, loopback_problem, utc_text
 
 HEADER = "erp-api-background"
@@ -152,31 +153,22 @@ def _error_text(content: bytes) -> str | None:
 class BackgroundService:
     """Takes background requests, runs them through ``app`` and keeps their answers."""
 
-    def __init__(self, app: FastAPI, api, settings, hub: WebhookHub):
+    def __init__(self, app: FastAPI, settings, hub: WebhookHub):
         self.app = app
-        self.api = api
         self.settings = settings
         self.hub = hub
         self.jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._tasks: set[asyncio.Task] = set()
 
-    # -- the hook in the API dispatcher --------------------------------------
+    # -- the routes' side ------------------------------------------------------
 
-    async def hook(self, request: Request, rest: str, principal) -> Response | None:
-        """Answer background status/content reads and accept background requests."""
-        parts = [p for p in rest.split("/") if p]
-        is_status_path = bool(parts) and parts[0].lower() == "background"
-        value = request.headers.get(HEADER)
-        if not is_status_path and value is None:
-            return None
-        company_id, error = self.api._company(request, principal)
-        if error is not None:
-            return error
-        if is_status_path:
-            return self._read(request, parts[1:], principal.client_id, company_id)
-        assert value is not None  # not a status path, so the header was sent
-        return await self._accept(request, rest, value, principal.client_id, company_id)
+    async def read(self, call) -> Response:
+        """``GET background/{requestId}[/content]``: a job's status or stored answer."""
+        parts = [call.values[name] for name in call.op.path_params]
+        if call.op.path.lower().endswith("/content"):
+            parts.append("content")
+        return self._read(call.request, parts, call.principal.client_id, call.company_id)
 
     def _purge(self) -> None:
         cutoff = time.time() - float(self.settings.background_retention_s)
@@ -208,8 +200,9 @@ class BackgroundService:
         return Response(job.content, status_code=200,
                         media_type=job.content_type or "application/json; charset=utf-8")
 
-    async def _accept(self, request: Request, rest: str, value: str, client_id: str,
-                      company_id: int) -> Response:
+    async def accept(self, request: Request, value: str, client_id: str,
+                     company_id: int) -> Response:
+        """Keep the request as a job, start it a moment later and answer 202."""
         try:
             mode, echo, url = parse_header(value)
         except ValueError as exc:
@@ -225,9 +218,9 @@ class BackgroundService:
             # Any address is taken, as the real service takes it; the sandbox delivers
             # only to loopback addresses and keeps the rest to itself (see _notify).
         raw = request.scope.get("raw_path") or request.scope["path"].encode()
-        prefix = raw.decode("latin-1")[:-len(rest)] if rest else raw.decode("latin-1")
         base = str(request.base_url).rstrip("/")
-        root = base + prefix.rstrip("/")
+        # The layout the caller wrote (the canonical-path middleware kept it).
+        root = base + (request.scope.get(ROOT_KEY) or "/v1/").rstrip("/")
         if root.lower().endswith("/v2"):
             root = root[:-2] + "v1"  # job status lives on v1 only (facts section 7)
         query = request.scope.get("query_string", b"")
@@ -301,22 +294,37 @@ class BackgroundService:
         self.hub.background(job.client_id, job.company_id, payload, job.echo)
 
 
-def install(app: FastAPI, api, settings, hub: WebhookHub) -> BackgroundService:
-    """Put the Background API in front of every API request of ``api``."""
-    service = BackgroundService(app, api, settings, hub)
-    api.hooks.insert(0, service.hook)
-    # Documented so that Swagger UI lists them; the dispatcher answers them like any path.
-    job_id = {"name": "id", "in": "path", "required": True,
-              "description": "The id from the 202 answer.", "schema": {"type": "string"}}
-    app.add_api_route("/v1/background/{id}", api.endpoint, methods=["GET"],
-                      tags=["background"], operation_id="get_background_status",
-                      summary="Status of a background request (kept 24 hours)",
-                      description="Send any API request with the header erp-api-background "
-                                  "(none | subscription | subscription:h=v,...) to run it in "
-                                  "the background: it is answered 202 with this URL.",
-                      openapi_extra={"parameters": [job_id]})
-    app.add_api_route("/v1/background/{id}/content", api.endpoint, methods=["GET"],
-                      tags=["background"], operation_id="get_background_content",
-                      summary="Stored response body of a finished background request",
-                      openapi_extra={"parameters": [job_id]})
-    return service
+async def in_background(request: Request) -> None:
+    """Dependency of every API route: a request with the ``erp-api-background`` header
+    is kept as a job and answered 202 here, before the route's own work.
+
+    Runs after the token check and the rate limit (the call is charged when accepted);
+    reads of a job's status are answered by their own route.
+    """
+    value = request.headers.get(HEADER)
+    if value is None:
+        return
+    from .routers._deps import Answered, caller, company_for, operation
+
+    op = operation(request)
+    if op is not None and op.group.lower() == "background":
+        return
+    principal = await caller(request)
+    company_id, error = company_for(request, principal)
+    if error is not None or company_id is None:
+        raise Answered(error or _message(400, "No company."))
+    service: BackgroundService = request.app.state.background
+    raise Answered(await service.accept(request, value, principal.client_id, company_id))
+
+
+def handlers(service: BackgroundService) -> dict:
+    """The surface operations this module answers (job status and content), by id."""
+    from .._surface import surface
+
+    return {op.operation_id: service.read for op in surface().operations
+            if op.group.lower() == "background"}
+
+
+def install(app: FastAPI, settings, hub: WebhookHub) -> BackgroundService:
+    """The Background API's service (``app.state.background``)."""
+    return BackgroundService(app, settings, hub)

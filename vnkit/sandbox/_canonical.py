@@ -8,6 +8,8 @@ writes it), and keys with reserved characters percent-encoded or as ``b64(...)``
 (``/v1/supplierInvoice/...``), with every key as one plain segment (``b64(...)`` where
 it has to be), so FastAPI's routes, registered from the surface, match it directly.
 
+Paths of the company context (``/resources/v1/context``) get one spelling too.
+
 Only ``path`` (what routing reads) is rewritten; ``raw_path`` keeps the caller's own
 text. The operation found is left in the ASGI scope (:data:`OPERATION_KEY`) and so is the
 layout the caller used (:data:`ROOT_KEY`), so that a ``Location`` can point back into
@@ -15,6 +17,8 @@ the caller's own layout.
 """
 
 from __future__ import annotations
+
+from urllib.parse import unquote
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -30,6 +34,27 @@ ROOT_KEY = "vnkit.api_root"
 API_ROOTS: tuple[tuple[str, str], ...] = (
     ("/api/controller/api/v1/", "v1"), ("/api/controller/api/v2/", "v2"),
     ("/api/v1/", "v1"), ("/api/v2/", "v2"), ("/v1/", "v1"), ("/v2/", "v2"))
+
+
+# Lower-cased prefixes of the company context (Visma's resources API) and its spelling.
+CONTEXT_ROOTS = ("/resources/v1/context", "/api/resources/v1/context")
+CONTEXT_PATH = "/resources/v1/context"
+
+
+def context_path(raw_path: str) -> str | None:
+    """The context router's spelling of a company-context path, or None for others.
+
+    The context answers in any case and under the legacy ``/API`` prefix, with or
+    without a trailing slash (``/API/Resources/v1/context/UserDetails/``).
+    """
+    lower = raw_path.lower()
+    for root in CONTEXT_ROOTS:
+        if lower == root or lower.startswith(root + "/"):
+            rest = [unquote(s) for s in raw_path[len(root):].split("/") if s]
+            if len(rest) == 1 and rest[0].lower() == "userdetails":
+                rest = ["userdetails"]
+            return "/".join([CONTEXT_PATH, *rest])
+    return None
 
 
 def _legacy_names() -> dict[str, str]:
@@ -60,11 +85,14 @@ def canonical(method: str, raw_path: str):
         return None
     s = surface()
     method = "GET" if method == "HEAD" else method
-    candidates = [segments]
+    candidates = [(version, segments)]
     legacy = _legacy_names().get(segments[0].lower())
     if legacy is not None:  # creditTerms -> creditTerm, customerClass -> customer/...
-        candidates.append([*legacy.split("/"), *segments[1:]])
-    for parts in candidates:
+        candidates.append((version, [*legacy.split("/"), *segments[1:]]))
+    if version == "v1" and method == "GET":
+        # A resource the surface reads on v2 only (currencyrate) is read on v1 too.
+        candidates += [("v2", parts) for _, parts in candidates]
+    for version, parts in candidates:
         concrete = f"/{version}/" + "/".join(parts)
         hit = s.match(method, concrete)
         found = hit
@@ -108,4 +136,8 @@ class CanonicalPath:
                     scope[OPERATION_KEY] = op
                 else:
                     scope.pop(OPERATION_KEY, None)
+            else:
+                context = context_path(raw)
+                if context is not None:
+                    scope = dict(scope, path=context)
         await self.app(scope, receive, send)

@@ -193,8 +193,7 @@ def update_fields(store, company_id: int, entity_name: str, key: str,
                         else None),
                "modified": (normalise_datetime(doc.get(entity.modified_field))
                             if entity.modified_field else None)}
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with store.transaction() as conn:
         conn.execute("INSERT OR REPLACE INTO main.docs(id, doc) VALUES (?, ?)",
                      (record_id, json.dumps(doc, ensure_ascii=False, separators=(",", ":"))))
         conn.execute("UPDATE records SET status = ?, name = COALESCE(?, name), "
@@ -206,10 +205,6 @@ def update_fields(store, company_id: int, entity_name: str, key: str,
                          (company_id, entity.name, record_id))
             conn.executemany("INSERT OR IGNORE INTO facets VALUES (?,?,?,?,?)",
                              facet_rows(company_id, entity, doc, record_id))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     store.generation += 1  # cached counts are stale now
     return True
 

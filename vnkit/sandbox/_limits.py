@@ -9,9 +9,9 @@ The window length is a setting (``rate_window_seconds``) and can be changed on a
 running server through ``POST /sandbox/admin/rate-limit``, so a notebook can show a
 window reset in seconds instead of an hour (the "time warp").
 
-Only calls the dispatcher has authenticated and tied to a company are counted: the
-token endpoint, the company list and ``/sandbox/*`` are free, as there is no
-client-and-company pair to charge them to.
+Only API calls with a valid token and company are counted (:func:`throttle`, a
+dependency of every API route): the token endpoint, the company list and
+``/sandbox/*`` are free, as there is no client-and-company pair to charge them to.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ._background import REPLAY_KEY
 from ._settings import Settings
 
-#: Key of the rate headers in the ASGI scope's ``state`` (set by the dispatcher).
+#: Key of the rate headers in the ASGI scope's ``state`` (set by :func:`throttle`).
 STATE_KEY = "vnkit_rate_headers"
 
 
@@ -131,10 +131,10 @@ def refusal(headers: dict[str, str], shape: str = "message") -> Response:
 
 def charge(request: Request, limiter: RateLimiter | None, client_id: str,
            company_id: int) -> Response | None:
-    """Count one call of the dispatcher; a 429 answer when the budget is spent.
+    """Count one API call; a 429 answer when the budget is spent.
 
     The headers are left in the request's state; :class:`RateHeaders` adds them to
-    whatever answer the dispatcher gives, so errors carry them too.
+    whatever answer the route gives, so errors carry them too.
     """
     if limiter is None or not limiter.settings.rate_limit_enabled:
         return None
@@ -144,7 +144,7 @@ def charge(request: Request, limiter: RateLimiter | None, client_id: str,
 
 
 class RateHeaders:
-    """ASGI wrapper that copies the dispatcher's rate headers onto the answer."""
+    """ASGI wrapper that copies the rate headers :func:`charge` left onto the answer."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -190,27 +190,33 @@ def check_settings(settings: Settings) -> None:
                          f"not {settings.rate_limit_body!r}")
 
 
-def install(app, api, store, settings: Settings) -> RateLimiter:
-    """Charge every authenticated API call to its client and company; admin routes.
+async def throttle(request: Request) -> None:
+    """Dependency of every API route: charge the call to its client and company.
 
-    The charge runs as the dispatcher's first hook, right after the token check, so a
+    It runs right after the token check and before anything else of the route, so a
     refused call never reaches the data. Calls whose company cannot be told (missing or
-    foreign ``ipp-company-id``) are left to the dispatcher's own error and not counted.
+    foreign ``ipp-company-id``) are left to the company check's own error, uncounted.
     """
+    from .routers._deps import Answered, caller, company_for
+
+    if REPLAY_KEY in request.scope:
+        # A Background API job running the stored request: the caller paid for the
+        # call when it was accepted (202); the real service runs jobs behind its
+        # gateway, where nothing is counted twice.
+        return
+    principal = await caller(request)
+    company_id, error = company_for(request, principal)
+    if error is not None or company_id is None:
+        return
+    refused = charge(request, request.app.state.limits, principal.client_id, company_id)
+    if refused is not None:
+        raise Answered(refused)
+
+
+def install(app, store, settings: Settings) -> RateLimiter:
+    """The limiter (``app.state.limits``, charged by :func:`throttle`), the middleware
+    that puts its headers on every answer, and the admin routes."""
     limiter = RateLimiter(settings, {c.client_id: c.kind for c in store.clients.values()})
-
-    async def charge_call(request: Request, rest: str, principal) -> Response | None:
-        if REPLAY_KEY in request.scope:
-            # A Background API job running the stored request: the caller paid for the
-            # call when it was accepted (202); the real service runs jobs behind its
-            # gateway, where nothing is counted twice.
-            return None
-        company_id, error = api._company(request, principal)
-        if error is not None:
-            return None
-        return charge(request, limiter, principal.client_id, company_id)
-
-    api.hooks.insert(0, charge_call)
     app.add_middleware(RateHeaders)
 
     from . import _admin  # FastAPI: only in the server, not in the client's Settings

@@ -19,7 +19,7 @@ from .._surface import Field, Operation, surface, template_key
 from ._query import max_page_size
 from ._resources import for_operation
 
-__all__ = ["surface_document"]
+__all__ = ["install", "surface_document"]
 
 _COMPANY_HEADER = {"name": "ipp-company-id", "in": "header", "required": False,
                    "description": "Company (context) id from GET /resources/v1/context. May "
@@ -178,3 +178,31 @@ def _tag(op: Operation) -> str:
     from .routers import area_of
 
     return area_of(op.group)
+
+
+def install(app) -> None:
+    """Serve :func:`surface_document` as the app's document (built on first request).
+
+    Swagger UI 4 (the offline bundle) reads OpenAPI 3.0, so the version is pinned.
+    """
+    from ._signin import security_schemes as signin_security_schemes
+
+    app.openapi_version = "3.0.3"
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = surface_document(build(), app.state.settings,
+                                      app.state.builder.statuses)
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                           "description": "A token from POST /connect/token "
+                                          "(grant_type=client_credentials, tenant_id, scope)."},
+                # Article 04's interactive API: a user signs in (sign-in pages: _signin).
+                **signin_security_schemes()}
+            schema["security"] = [{"bearer": []},
+                                  *({name: []} for name in signin_security_schemes())]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi

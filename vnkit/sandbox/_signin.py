@@ -871,9 +871,9 @@ def _form_of(body: bytes) -> dict[str, str]:
 
 
 def install(app: FastAPI, store: Store, settings: Settings, tokens: TokenService) -> SignIn:
-    """Register the sign-in pages and legacy endpoints on ``app`` (before its catch-all)."""
+    """Register the sign-in pages and legacy endpoints on ``app`` (before its fallback route)."""
     from ._answers import json_answer as _json
-    from ._app import unauthorized
+    from .routers._deps import unauthorized
 
     signin = SignIn(store, settings, tokens)
     app.state.signin = signin

@@ -894,6 +894,24 @@ class Store:
                 self._connections.append(conn)
         return conn
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction on this thread's connection: ``with store.transaction()
+        as conn:``.
+
+        ``BEGIN IMMEDIATE`` takes the write lock at once, so concurrent writers queue
+        here instead of failing half-way; the block commits when it ends and rolls back
+        when anything is raised out of it (a refused write raises to write nothing).
+        """
+        conn = self.connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
     def close(self) -> None:
         """Close every thread's connection (at server shutdown)."""
         with self._lock:

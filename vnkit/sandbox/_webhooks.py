@@ -466,6 +466,28 @@ def emit(event: str | None, company: int, entity: str, key: str, action: str, *,
 # --------------------------------------------------------------------------- writes
 
 
+def _record_of(segments: list[str]) -> tuple | None:
+    """``(resource, key or None, False)`` for a record or list path's segments below the
+    version (``customer/10001``), or None."""
+    from urllib.parse import unquote
+
+    from ._answers import decode_key
+    from ._resources import lookup
+
+    if not segments:
+        return None
+    entity, rest = None, []
+    if len(segments) >= 2:
+        entity = lookup(unquote(segments[0]) + "/" + unquote(segments[1]))
+        rest = segments[2:]
+    if entity is None:
+        entity = lookup(unquote(segments[0]))
+        rest = segments[1:]
+    if entity is None or len(rest) > 1:
+        return None
+    return entity, (decode_key(rest[0]) if rest else None), False
+
+
 class WriteEvents:
     """ASGI wrapper that raises record events for every successful API write.
 
@@ -477,29 +499,25 @@ class WriteEvents:
     Background jobs replay through the application, so their writes are seen too.
     """
 
-    def __init__(self, app, hub: WebhookHub, api, store):
+    def __init__(self, app, hub: WebhookHub, store):
         self.app = app
         self.hub = hub
-        self.api = api
         self.store = store
 
     def _target(self, scope) -> tuple | None:
+        """``(resource, key or None, is an action)`` of a write, or None."""
         from ._answers import decode_key
-        from ._app import API_ROOTS  # late: _app imports this module
+        from ._canonical import ROOT_KEY
 
-        path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
-        lower = path.lower()
-        root = next((r for r in API_ROOTS if lower.startswith(r)), None)
+        root = scope.get(ROOT_KEY)  # set for API paths by the canonical-path middleware
         if root is None:
             return None
+        path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
         segments = [p for p in path[len(root):].split("/") if p]
         if len(segments) >= 4 and segments[-2].lower() == "action":
             entity = ENTITIES.get(_ENTITY_BY_LOWER.get(segments[0].lower(), ""))
             return (entity, decode_key(segments[1]), True) if entity else None
-        route = self.api._resolve(segments)
-        if route is None or route[2] is not None:
-            return None
-        return route[0], route[1], False
+        return _record_of(segments)
 
     def _status(self, company_id: int, entity, key: str | None) -> str | None:
         if key is None or not entity.status_field:
@@ -523,11 +541,13 @@ class WriteEvents:
             return
         from starlette.requests import Request as StarletteRequest
 
+        from .routers._deps import company_for, verify
+
         request = StarletteRequest(scope)
-        principal, error = self.api._principal(request)
+        principal, error = verify(request)
         company_id = None
-        if error is None:
-            company_id, error = self.api._company(request, principal)
+        if principal is not None:
+            company_id, error = company_for(request, principal)
         if error is not None or request.headers.get("erp-api-background") is not None:
             await self.app(scope, receive, send)  # refused, or only queued: no change yet
             return
@@ -601,13 +621,16 @@ async def _body(request: Request) -> tuple[dict | None, Response | None]:
     return data, None
 
 
-def install(app: FastAPI, api, store, settings) -> WebhookHub:
-    """Add the webhook routes to ``app`` and the feedback endpoint to the API dispatcher.
+def install(app: FastAPI, store, settings) -> WebhookHub:
+    """The hub (``app.state.webhooks``), its admin routes, the legacy subscription API
+    and the middleware that raises events after writes; the feedback operation is
+    answered through :func:`handlers`.
 
-    Call before the catch-all route is added, so these paths are matched first.
+    Call before the fallback route is added, so these paths are matched first.
     """
     global _current
     from . import _admin  # the admin routes' guard (FastAPI; server side only)
+    from .routers._deps import company_for, verify
 
     _admin.enable(app)
     hub = WebhookHub(store, settings)
@@ -789,10 +812,10 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
         if not settings.legacy_webhook_api:
             return None, None, _message(404, "The webhook subscription API was retired on "
                                              "2025-04-30; subscribe in the Developer Portal.")
-        principal, error = api._principal(request)
-        if error is not None:
+        principal, error = verify(request)
+        if principal is None:
             return None, None, error
-        company_id, error = api._company(request, principal)
+        company_id, error = company_for(request, principal)
         if error is not None:
             return None, None, error
         remember_base(request)
@@ -962,17 +985,17 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
                                "notificationId": notification_id, "source": body["eventType"],
                                "status": found[0].state})
 
-    # -- v1/webhooknotificationfeedback (inside the API dispatcher) --------------
+    app.add_middleware(WriteEvents, hub=hub, store=store)
+    return hub
 
-    async def feedback_hook(request: Request, rest: str, principal) -> Response | None:
-        if rest.strip("/").lower() != "webhooknotificationfeedback":
-            return None
-        if request.method != "POST":
-            return _message(405, "webhooknotificationfeedback takes POST only.")
-        company_id, error = api._company(request, principal)
-        if error is not None:
-            return error
-        data, error = await _body(request)
+
+def handlers(hub: WebhookHub) -> dict:
+    """The surface operations this module answers, by operation id: the feedback on a
+    delivered notification (``POST v1/webhooknotificationfeedback``)."""
+    from .._surface import surface
+
+    async def feedback(call) -> Response:
+        data, error = await _body(call.request)
         if error:
             return error
         assert data is not None  # no error: _body read an object
@@ -988,19 +1011,8 @@ def install(app: FastAPI, api, store, settings) -> WebhookHub:
             return _message(400, "Invalid or missing field(s): " + "; ".join(problems) + ".")
         item = {"notificationId": data["notificationId"], "source": data.get("source"),
                 "description": data.get("description"), "isSuccess": data["isSuccess"]}
-        hub.add_feedback(principal.client_id, company_id, item)
+        hub.add_feedback(call.principal.client_id, call.company_id, item)
         return Response(status_code=201)
 
-    api.hooks.append(feedback_hook)
-    app.add_api_route(
-        "/v1/webhooknotificationfeedback", api.endpoint, methods=["POST"], tags=["webhooks"],
-        operation_id="post_webhook_notification_feedback", status_code=201,
-        summary="Tell the ERP whether a webhook notification was handled",
-        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-            "schema": {"type": "object", "required": ["notificationId", "isSuccess"],
-                       "properties": {"notificationId": {"type": "string"},
-                                      "source": {"type": "string"},
-                                      "description": {"type": "string"},
-                                      "isSuccess": {"type": "boolean"}}}}}}})
-    app.add_middleware(WriteEvents, hub=hub, api=api, store=store)
-    return hub
+    return {op.operation_id: feedback for op in surface().operations
+            if op.group == "WebhookNotificationFeedback" and op.method == "POST"}

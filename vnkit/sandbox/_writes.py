@@ -24,8 +24,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-from ._answers import BadJson, etag, etag_matches, key_segment, parse_json
-from ._canonical import OPERATION_KEY, ROOT_KEY
+from ._answers import BadJson, Refused, etag, etag_matches, key_segment, parse_json
+from ._canonical import ROOT_KEY
 from ._dto import Obj, WriteError, parse_period
 from ._resources import ENTITIES, PARENT_FIELD, Entity, lookup
 from ._settings import Settings
@@ -1164,40 +1164,36 @@ class Writes:
                 return Answer(400, {"message": "The request body must be a JSON object "
                                                f"({entity.name} fields)."})
         with self._lock:
-            conn = self.store.connection()
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                ctx = Context(conn, company_id)
-                if op == "create":
-                    answer = self._create(ctx, entity, Obj(parsed), location_base)
-                else:
-                    # route() gives every update, delete and action the key of its record
-                    assert key is not None
-                    stale = (self._precondition(ctx, entity, key, if_match)
-                             if if_match is not None and op in ("update", "action") else None)
-                    if stale is not None:
-                        answer = stale
-                    elif op == "update":
-                        answer = self._update(ctx, entity, key, Obj(parsed))
-                    elif op == "delete":
-                        answer = self._delete(ctx, entity, key, action)
+                with self.store.transaction() as conn:
+                    ctx = Context(conn, company_id)
+                    if op == "create":
+                        answer = self._create(ctx, entity, Obj(parsed), location_base)
                     else:
-                        answer = self._action(ctx, entity, key, action or "", parsed)
+                        # the route gives every update, delete and action its record's key
+                        assert key is not None
+                        stale = (self._precondition(ctx, entity, key, if_match)
+                                 if if_match is not None and op in ("update", "action")
+                                 else None)
+                        if stale is not None:
+                            answer = stale
+                        elif op == "update":
+                            answer = self._update(ctx, entity, key, Obj(parsed))
+                        elif op == "delete":
+                            answer = self._delete(ctx, entity, key, action)
+                        else:
+                            answer = self._action(ctx, entity, key, action or "", parsed)
+                    if answer.status >= 400:
+                        raise Refused(answer)
             except WriteError as exc:
-                conn.execute("ROLLBACK")
                 return Answer(exc.status, {"message": exc.message})
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            if answer.status >= 400:
-                conn.execute("ROLLBACK")
-            else:
-                conn.execute("COMMIT")
-                self.store.generation += 1
-                if entity.name == "attribute":
-                    self.store.forget_attribute_kinds(company_id)
-                if ctx.pending_series is not None:
-                    self._series[ctx.pending_series[0]] = ctx.pending_series[1]
+            except Refused as refused:
+                return refused.answer
+            self.store.generation += 1
+            if entity.name == "attribute":
+                self.store.forget_attribute_kinds(company_id)
+            if ctx.pending_series is not None:
+                self._series[ctx.pending_series[0]] = ctx.pending_series[1]
             return answer
 
     def _precondition(self, ctx: Context, entity: Entity, key: str,
@@ -1441,87 +1437,95 @@ def _owns_action(entity: str, action: str) -> bool:
     return name == "release" and entity in RELEASABLE
 
 
-async def handle(writes: Writes, request, rest: str, version: str, company,
-                 claim_only: bool = False) -> Any:
-    """Answer a non-GET API request; ``company()`` gives ``(company_id, error answer)``.
-
-    ``claim_only``: the request is an operation of the surface, so a path this module
-    has no behaviour for is left (None) to the generic handlers instead of refused.
-
-    ``rest`` is the raw path below the version root; the ``Location`` of a create keeps
-    the layout (and the resource spelling) of the request, pointing at ``v1`` where the
-    created record is read (a ``v2`` customer invoice is read on ``v1``).
-    """
+def _reply(answer: Answer) -> Any:
     from fastapi.responses import Response
+
+    if answer.body is None:
+        return Response(status_code=answer.status, headers=answer.headers)
+    return Response(json.dumps(answer.body, ensure_ascii=False).encode(),
+                    status_code=answer.status, headers=answer.headers,
+                    media_type="application/json; charset=utf-8")
+
+
+def _fill(template: str | None, values: dict[str, str]) -> str | None:
+    """``template`` with each ``{name}`` replaced by the path's value of that name."""
+    if template is None:
+        return None
+    for name, value in values.items():
+        template = template.replace("{" + name + "}", value)
+    return template
+
+
+def _claim(writes: Writes, op) -> tuple[str, Entity, str | None, str | None] | Answer | None:
+    """What this module does for a surface operation: ``(kind, resource, key template,
+    action template)``, a fixed refusal, or None when the generic handlers answer it.
+
+    Decided once per operation from its template, with the tables above (``WRITABLE``,
+    ``RELEASABLE``, the actions of ``_owns_action``) and the settings' ``deletable``.
+    """
+    segments = op.path.split("/")[2:]
+    routed = writes.route(op.method, segments, op.version)
+    if isinstance(routed, Answer):
+        first = lookup(segments[0])
+        refusal = "cannot be" in str((routed.body or {}).get("message", ""))
+        if routed.status == 405 and refusal and first is not None and first.name in WRITABLE:
+            return routed  # e.g. deleting a customer: the API refuses it
+        return None if routed.status in (404, 405) else routed
+    kind, entity, _key, action = routed
+    if kind == "action":
+        return routed if _owns_action(entity.name, action or "") else None
+    return routed if entity.name in WRITABLE else None
+
+
+def handlers(writes: Writes) -> dict[str, Callable]:
+    """The surface operations this module answers, by operation id; every other write
+    is answered by the generic handlers (``routers._generic``)."""
+    from .._surface import surface
+
+    out: dict[str, Callable] = {}
+    for op in surface().operations:
+        if op.method == "GET":
+            continue
+        claimed = _claim(writes, op)
+        if claimed is not None:
+            out[op.operation_id] = _handler(writes, claimed)
+    return out
+
+
+def _handler(writes: Writes, claimed: tuple | Answer) -> Callable:
     from starlette.concurrency import run_in_threadpool
 
-    def reply(answer: Answer):
-        if answer.body is None:
-            return Response(status_code=answer.status, headers=answer.headers)
-        return Response(json.dumps(answer.body, ensure_ascii=False).encode(),
-                        status_code=answer.status, headers=answer.headers,
-                        media_type="application/json; charset=utf-8")
+    async def answer(call) -> Any:
+        if isinstance(claimed, Answer):
+            return _reply(claimed)
+        kind, entity, key, action = claimed
+        request = call.request
+        body = await request.body()
+        result = await run_in_threadpool(
+            writes.run, kind, entity, _fill(key, call.values), _fill(action, call.values),
+            body, call.company_id, _location_base(request, entity),
+            request.headers.get("if-match"))
+        return _reply(result)
 
-    segments = [s for s in rest.split("/")]
-    while segments and segments[-1] == "":
-        segments.pop()
-    routed = writes.route(request.method, segments, version)
-    if claim_only:
-        # An operation of the surface: answer what this module has behaviour for
-        # (and its deliberate refusals, e.g. deleting a customer); leave the rest to
-        # the generic handlers.
-        if isinstance(routed, Answer):
-            first = lookup(unquote(segments[0])) if segments else None
-            refusal = "cannot be" in str((routed.body or {}).get("message", ""))
-            if routed.status == 405 and refusal and first is not None \
-                    and first.name in WRITABLE:
-                return reply(routed)
-            if routed.status in (404, 405):
-                return None
-        elif routed[0] == "action":
-            if not _owns_action(routed[1].name, routed[3] or ""):
-                return None
-        elif routed[1].name not in WRITABLE:
-            return None
-    if isinstance(routed, Answer):
-        return reply(routed)
-    company_id, error = company()
-    if error is not None:
-        return error
-    op, entity, key, action = routed
+    return answer
+
+
+def _location_base(request, entity: Entity) -> str:
+    """Where a created record will be read: the caller's layout and resource spelling
+    (``/API/controller/api/v1/CustomerInvoice/``), on ``v1`` also for a ``v2`` create."""
+    prefix = request.scope.get(ROOT_KEY) or "/v1/"
     raw = (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1")
-    prefix = raw[:len(raw) - len(rest)] if rest and raw.endswith(rest) else raw
-    # The layout the caller wrote (the path was rewritten to /v1/... before routing).
-    prefix = request.scope.get(ROOT_KEY) or prefix
-    if version == "v2":
-        prefix = prefix[:-3] + "v1/" if prefix.lower().endswith("v2/") else prefix
-    resource = segments[0] if entity.name.lower() == unquote(segments[0]).lower() \
-        else entity.path
-    base = str(request.base_url).rstrip("/") + prefix.rstrip("/") + "/" + resource + "/"
-    body = await request.body()
-    answer = await run_in_threadpool(writes.run, op, entity, key, action, body, company_id,
-                                     base, request.headers.get("if-match"))
-    return reply(answer)
+    written = raw[len(prefix):].split("/", 1)[0]
+    if prefix.lower().endswith("v2/"):
+        prefix = prefix[:-3] + "v1/"
+    resource = written if entity.name.lower() == unquote(written).lower() else entity.path
+    return str(request.base_url).rstrip("/") + prefix.rstrip("/") + "/" + resource + "/"
 
 
-# --------------------------------------------------------------------------- install
+# --------------------------------------------------------------------------- examples
 
-_WRITE_BODY_NOTE = ("A *UpdateDto: scalars as {\"value\": ...}, address/contact members "
-                    "wrapped twice, line arrays plain with operation Insert|Update|Delete. "
-                    "Member names are matched without regard to case; unknown ones are "
-                    "ignored.")
-
-
-def _dto_schema(entity: str) -> dict:
-    """A permissive OpenAPI schema of a write body, with the article's example."""
-    wrapped = {"type": "object", "properties": {"value": {}}}
-    props = {WRITE_KEY[entity]: wrapped}
-    example = EXAMPLES.get(entity)
-    return {"type": "object", "description": _WRITE_BODY_NOTE, "properties": props,
-            "additionalProperties": True, **({"example": example} if example else {})}
-
-
-# Request examples shown in Swagger UI's "Try it out" (valid against the demo data).
+# Request examples of the creates, shown in Swagger UI's "Try it out" (valid against the
+# demo data); the OpenAPI document (``_openapi``) puts them on the surface's operations.
 EXAMPLES: dict[str, dict] = {
     "customer": {"name": {"value": "Nordic Widgets AS"}, "customerClassId": {"value": "1"},
                  "mainAddress": {"value": {"addressLine1": {"value": "Storgata 1"},
@@ -1555,107 +1559,3 @@ EXAMPLES: dict[str, dict] = {
                   "details": [{"operation": "Insert", "valueId": {"value": "MATT"},
                                "description": {"value": "Matt"}}]},
 }
-
-_HEADERS = [{"name": "ipp-company-id", "in": "header", "required": False,
-             "schema": {"type": "string"}}]
-
-
-def _register_routes(app, api, settings: Settings) -> None:
-    for name in WRITABLE:
-        entity = ENTITIES[name]
-        key_param = {"name": entity.key, "in": "path", "required": True,
-                     "description": "Key; write b64(<base64url>) for reserved characters.",
-                     "schema": {"type": "string"}}
-        body = {"required": True, "content": {"application/json": {
-            "schema": _dto_schema(name)}}}
-        responses_create = {"201": {"description": "Created; Location ends with the new key"},
-                            "400": {"description": "{\"message\": ...} says what is wrong"}}
-        if name in settings.v2_create:
-            app.add_api_route(f"/v2/{entity.path}", api.endpoint, methods=["POST"],
-                              tags=[name], operation_id=f"create_{name}_v2",
-                              summary=f"Create a {name} (v2)", status_code=201,
-                              openapi_extra={"requestBody": body, "parameters": _HEADERS,
-                                             "responses": responses_create})
-        app.add_api_route(f"/v1/{entity.path}", api.endpoint, methods=["POST"], tags=[name],
-                          operation_id=f"create_{name}", summary=f"Create a {name}",
-                          status_code=201,
-                          openapi_extra={"requestBody": body, "parameters": _HEADERS,
-                                         "responses": responses_create})
-        app.add_api_route(f"/v1/{entity.path}/{{{entity.key}}}", api.endpoint,
-                          methods=["PUT"], tags=[name], operation_id=f"update_{name}",
-                          summary=f"Update a {name} (send only the fields to change)",
-                          status_code=204,
-                          openapi_extra={"requestBody": body,
-                                         "parameters": [key_param, *_HEADERS],
-                                         "responses": {"204": {"description": "Updated"}}})
-        if name.lower() in {d.lower() for d in settings.deletable}:
-            app.add_api_route(f"/v1/{entity.path}/{{{entity.key}}}", api.endpoint,
-                              methods=["DELETE"], tags=[name], operation_id=f"delete_{name}",
-                              summary=f"Delete a {name}", status_code=204,
-                              openapi_extra={"parameters": [key_param, *_HEADERS]})
-        if name == "supplierInvoice":
-            app.add_api_route(
-                f"/v1/{entity.path}/{{documentType}}/{{{entity.key}}}", api.endpoint,
-                methods=["DELETE"], tags=[name], operation_id="delete_supplierInvoice_by_type",
-                summary="Delete an unreleased supplier invoice", status_code=204,
-                openapi_extra={"parameters": [
-                    {"name": "documentType", "in": "path", "required": True,
-                     "schema": {"type": "string", "enum": list(_AP_TYPES)}},
-                    key_param, *_HEADERS]})
-        if name in RELEASABLE:
-            app.add_api_route(
-                f"/v1/{entity.path}/{{{entity.key}}}/action/release", api.endpoint,
-                methods=["POST"], tags=[name], operation_id=f"release_{name}",
-                summary=f"Release a {name} (Balanced → Open)",
-                openapi_extra={"parameters": [key_param, *_HEADERS],
-                               "responses": {"200": {"description": "ActionResultDto"}}})
-        if name == "customerinvoice":
-            app.add_api_route(
-                f"/v1/{entity.path}/{{{entity.key}}}/action/reverse", api.endpoint,
-                methods=["POST"], tags=[name], operation_id="reverse_customerinvoice",
-                summary="Reverse a released customer invoice (a new credit note)",
-                openapi_extra={"parameters": [key_param, *_HEADERS],
-                               "responses": {"200": {"description": "ActionResultDto"}}})
-        if name == "supplierInvoice":
-            for action, (before, after) in _AP_ACTIONS.items():
-                app.add_api_route(
-                    f"/v1/{entity.path}/{{documentType}}/{{{entity.key}}}/action/{action}",
-                    api.endpoint, methods=["POST"], tags=[name],
-                    operation_id=f"{action}_supplierInvoice",
-                    summary=f"{action} a supplier invoice ({' or '.join(before)} → {after})",
-                    openapi_extra={"parameters": [
-                        {"name": "documentType", "in": "path", "required": True,
-                         "schema": {"type": "string", "enum": list(_AP_TYPES)}},
-                        key_param, *_HEADERS],
-                        "responses": {"200": {"description": "ActionResultDto"}}})
-
-
-def install(app, api, store: Store, settings: Settings) -> Writes:
-    """Hook the write side into the dispatcher and document its routes."""
-    writes = Writes(store, settings)
-
-    async def hook(request, rest: str, principal) -> Any:
-        raw = (request.scope.get("raw_path") or request.scope["path"].encode())
-        path = raw.decode("latin-1")
-        root = path[:len(path) - len(rest)] if rest and path.endswith(rest) else path
-        version = "v2" if root.lower().rstrip("/").endswith("v2") else "v1"
-        surface_op = request.scope.get(OPERATION_KEY)
-        if request.method in ("GET", "HEAD"):
-            if version == "v2" and surface_op is None:
-                return _not_found(request)
-            return None
-        return await handle(writes, request, rest, version,
-                            lambda: api._company(request, principal),
-                            claim_only=surface_op is not None)
-
-    api.hooks.append(hook)
-    _register_routes(app, api, settings)
-    return writes
-
-
-def _not_found(request):
-    from fastapi.responses import Response
-
-    return Response(json.dumps({"message": f"No resource matches the path "
-                                           f"'{request.url.path}'."}).encode(),
-                    status_code=404, media_type="application/json; charset=utf-8")

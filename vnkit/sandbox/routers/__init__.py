@@ -2,31 +2,33 @@
 
 Every operation of the surface gets a route at its own template (``/v1/customer/
 {customerCd}``), in the router of its area (customers, suppliers, inventory, sales,
-purchasing, ledger, projects, employees, fixed assets, settings). The routes share
-three dependencies: the caller (:func:`principal`, a verified token with the scope the
-method needs), the company (:func:`company`, from ``ipp-company-id``) and the store.
-Between the caller and the company the app's hooks run (rate limits, the Background
-API, webhook feedback, attachments and the hand-written writes): a hook that answers
-ends the request there, as it always did. What no hook answers goes to the generic
-handlers of :mod:`._generic`.
+purchasing, ledger, projects, employees, fixed assets, settings). Every route depends,
+in this order, on the rate limit (:func:`.._limits.throttle`), the Background API
+(:func:`.._background.in_background`), the caller and the company (:mod:`._deps`);
+then its handler answers (:mod:`._generic`: a hand-written handler where the sandbox
+has behaviour for the operation, else the generic one).
 
 Paths reach the routes already in the surface's spelling: the middleware of
 :mod:`.._canonical` has rewritten case, layout and keys before routing.
+
+The other routers: :mod:`._context` (the company list), :mod:`._connect` (token and
+discovery), :mod:`._info` (health, info, Swagger UI) and :mod:`._fallback` (paths no
+route has).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends
 
 from ..._surface import Operation, surface
-from .._store import Store
+from .._background import in_background
+from .._limits import throttle
+from ._deps import Answered
 from ._generic import Generic
 
-__all__ = ["AREAS", "Answered", "area_of", "build_routers", "company", "principal", "store"]
+__all__ = ["AREAS", "Answered", "area_of", "build_routers"]
 
 # Areas and the words of the surface's groups that belong to them, tried in order
 # (the first area with a word the group starts with wins).
@@ -49,63 +51,12 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
 OTHER_AREA = "settings and reference"
 
 
-class Answered(Exception):
-    """Raised by a dependency that has the whole answer already (an error, a hook's)."""
-
-    def __init__(self, response: Response):
-        super().__init__(response.status_code)
-        self.response = response
-
-
 def area_of(group: str) -> str:
     """The area of a surface group (``SalesOrderV2`` -> ``sales``)."""
     for area, words in AREAS:
         if group.startswith(words):
             return area
     return OTHER_AREA
-
-
-# --------------------------------------------------------------------------- dependencies
-
-
-def _rest(request: Request) -> str:
-    """The path below the version root (``customer/10001``), as the hooks take it."""
-    from .._canonical import ROOT_KEY
-
-    path = (request.scope.get("raw_path") or request.scope["path"].encode()).decode("latin-1")
-    root = request.scope.get(ROOT_KEY) or "/v1/"
-    return path[len(root):]
-
-
-async def principal(request: Request):
-    """The verified caller, with the scope this method needs (else 401/403)."""
-    who, error = request.app.state.api._principal(request)
-    if error is not None:
-        raise Answered(error)
-    return who
-
-
-async def hooked(request: Request, who: Annotated[Any, Depends(principal)]):
-    """Run the app's hooks in order; the first that answers ends the request."""
-    rest = _rest(request)
-    for hook in request.app.state.api.hooks:
-        answer = await hook(request, rest, who)
-        if answer is not None:
-            raise Answered(answer)
-    return who
-
-
-async def company(request: Request, who: Annotated[Any, Depends(hooked)]) -> int:
-    """The company the call works on (``ipp-company-id``, or the token's only one)."""
-    company_id, error = request.app.state.api._company(request, who)
-    if error is not None:
-        raise Answered(error)
-    return company_id
-
-
-def store(request: Request) -> Store:
-    """The app's store."""
-    return request.app.state.store
 
 
 # --------------------------------------------------------------------------- routers
@@ -134,11 +85,14 @@ def build_routers(generic: Generic) -> list[APIRouter]:
     grouped: dict[str, list[Operation]] = defaultdict(list)
     for op in ops:
         grouped[area_by_root[_first_segment(op)]].append(op)
+    # Before every route's own work: the rate limit, then the Background API (which
+    # may take the request as a job and answer 202 at once).
+    before = [Depends(throttle), Depends(in_background)]
     routers = []
     for area in [a for a, _ in AREAS] + [OTHER_AREA]:
-        router = APIRouter(tags=[area])
+        router = APIRouter(tags=[area], dependencies=before)
         for op in sorted(grouped.get(area, ()), key=_specificity):
-            methods = [op.method]
+            methods = [op.method, "HEAD"] if op.method == "GET" else [op.method]
             router.add_api_route(op.path, generic.endpoint(op), methods=methods,
                                  name=op.operation_id, include_in_schema=False)
         routers.append(router)

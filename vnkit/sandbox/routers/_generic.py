@@ -30,6 +30,7 @@ from ..._surface import Field, Operation, surface
 from .._answers import (
     JSON_TYPE,
     BadJson,
+    Refused,
     decode_key,
     etag,
     json_answer,
@@ -43,12 +44,13 @@ from .._query import BadParameter, parse_query_string
 from .._resources import (
     PARENT_FIELD,
     Entity,
-    attachment_target,
     for_operation,
     parent_of,
     parent_reference,
 )
 from .._store import _DOC, _DOC_JOIN, _DOC_TEXT
+from ._deps import Call, Caller, Handler, company
+from ._lists import list_body
 
 
 class BodyProblem(ValueError):
@@ -190,25 +192,42 @@ def _concrete(op: Operation, values: dict[str, str], upto: int | None = None,
 
 
 class Generic:
-    """The generic handlers, bound to the app's dispatcher, store and settings."""
+    """The route handlers of the surface's operations.
 
-    def __init__(self, api, settings):
-        self.api = api
+    Parameters
+    ----------
+    store, settings, builder
+        The application's store, settings and list-query builder.
+    writes
+        The write side (:mod:`.._writes`): its lock and its way of saving a document.
+    attachments
+        The attachment side (:mod:`.._attachments`), which takes every upload.
+    deep
+        Hand-written handlers by operation id (writes, attachments, the Background API,
+        webhook feedback); every other operation is answered generically.
+    """
+
+    def __init__(self, store, settings, builder, writes, attachments,
+                 deep: dict[str, Handler]):
+        self.store = store
         self.settings = settings
-
-    @property
-    def store(self):
-        return self.api.store
+        self.builder = builder
+        self.writes = writes
+        self.attachments = attachments
+        self.deep = deep
 
     def endpoint(self, op: Operation):
-        """The route handler of one operation (dependencies: company, then the store)."""
-        from . import company as company_dep
+        """The route handler of one operation (dependencies: the caller, the company)."""
+        deep = self.deep.get(op.operation_id)
 
-        async def answer(request: Request,
-                         company_id: Annotated[int, Depends(company_dep)]) -> Response:
+        async def answer(request: Request, who: Caller,
+                         company_id: Annotated[int, Depends(company)]) -> Response:
             values = {name: decode_key(value) for name, value in request.path_params.items()}
+            call = Call(op, request, who, company_id, values)
             try:
-                return await self.answer(op, request, company_id, values)
+                if deep is not None:
+                    return await deep(call)
+                return await self.answer(call)
             except BadParameter as exc:
                 return message_error(400, f"Invalid value for parameter '{exc.parameter}': "
                                           f"{exc.message}")
@@ -218,8 +237,8 @@ class Generic:
         answer.__name__ = op.operation_id
         return answer
 
-    async def answer(self, op: Operation, request: Request, company_id: int,
-                     values: dict[str, str]) -> Response:
+    async def answer(self, call: Call) -> Response:
+        op, request, company_id, values = call.op, call.request, call.company_id, call.values
         if op.method == "GET":
             if op.is_list:
                 return await self.listing(op, request, company_id, values)
@@ -227,6 +246,8 @@ class Generic:
             if entity is not None and op.path_params:
                 return await self.single(op, entity, company_id, values)
             return await self.made_up(op, company_id, values)
+        if op.method == "POST" and op.path.lower().endswith("/attachment"):
+            return await self.attachments.upload(call)
         return await self.write(op, request, company_id, values)
 
     # -- reads -------------------------------------------------------------------
@@ -253,8 +274,8 @@ class Generic:
                          else values[op.path_params[-1]])
             else:
                 parent = _concrete(op, values)
-        body = await run_in_threadpool(self.api.list_body, entity, company_id, params,
-                                       exact, parent)
+        body = await run_in_threadpool(list_body, self.store, self.builder, self.settings,
+                                       entity, company_id, params, exact, parent)
         return Response(body, media_type=JSON_TYPE)
 
     async def single(self, op: Operation, entity: Entity, company_id: int,
@@ -312,9 +333,6 @@ class Generic:
 
     async def write(self, op: Operation, request: Request, company_id: int,
                     values: dict[str, str]) -> Response:
-        path = op.path.lower()
-        if op.method == "POST" and path.endswith("/attachment"):
-            return await self.attach(op, request, company_id, values)
         raw = await request.body()
         body: Any = None
         if op.body and op.body != "object":
@@ -346,56 +364,35 @@ class Generic:
                                        body if isinstance(body, dict) else None,
                                        op.method == "DELETE", field)
 
-    async def attach(self, op: Operation, request: Request, company_id: int,
-                     values: dict[str, str]) -> Response:
-        """An upload to a record that the attachment module has no path for."""
-        found = attachment_target(op.path)
-        if found is None:
-            return message_error(404, "No record to attach the file to.")
-        entity, key_index, line_index = found
-        line = None
-        if line_index is not None:
-            text = values[op.path_params[line_index]].strip()
-            if not (text.isascii() and text.isdigit()):
-                return message_error(400, f"The line number '{text}' is not a whole number.")
-            line = int(text)
-        root = request.scope.get(ROOT_KEY) or "/" + op.version + "/"
-        return await request.app.state.attachments._upload(
-            request, company_id, root, entity, values[op.path_params[key_index]], line, None)
-
     def _create(self, op: Operation, request: Request, entity: Entity, company_id: int,
                 values: dict[str, str], body: dict) -> Response:
         from .._writes import Context, now_stamp
 
-        writes = self.api.writes
+        writes = self.writes
         key_field = entity.key
         given = next((_unwrap(v) for k, v in body.items()
                       if str(k).lower() == key_field.lower()), None)
         parent = _concrete(op, values) if entity.parented else None
         with writes._lock:
-            conn = self.store.connection()
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                key = str(given).strip() if given not in (None, "") else \
-                    self._next_key(conn, entity, company_id)
-                if self.store.one(company_id, entity.name, key, parent) is not None:
-                    conn.execute("ROLLBACK")
-                    return message_error(400, f"A {entity.name} with the key '{key}' "
-                                              "already exists.")
-                doc = fabricate(entity.dto, _seed(company_id, entity.name, key),
-                                {key_field: key} if "." not in key_field else None)
-                apply_body(doc, body, entity.dto)
-                if "." not in key_field:
-                    doc[key_field] = key
-                if entity.created_field:
-                    doc[entity.created_field] = now_stamp()
-                if parent is not None:
-                    doc[PARENT_FIELD] = parent
-                writes._save(Context(conn, company_id), entity, doc, None)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+                with self.store.transaction() as conn:
+                    key = str(given).strip() if given not in (None, "") else \
+                        self._next_key(conn, entity, company_id)
+                    if self.store.one(company_id, entity.name, key, parent) is not None:
+                        raise Refused(message_error(400, f"A {entity.name} with the key "
+                                                         f"'{key}' already exists."))
+                    doc = fabricate(entity.dto, _seed(company_id, entity.name, key),
+                                    {key_field: key} if "." not in key_field else None)
+                    apply_body(doc, body, entity.dto)
+                    if "." not in key_field:
+                        doc[key_field] = key
+                    if entity.created_field:
+                        doc[entity.created_field] = now_stamp()
+                    if parent is not None:
+                        doc[PARENT_FIELD] = parent
+                    writes._save(Context(conn, company_id), entity, doc, None)
+            except Refused as refused:
+                return refused.answer
         self.store.generation += 1
         root = request.scope.get(ROOT_KEY) or "/v1/"
         if root.lower().endswith("v2/"):
@@ -417,44 +414,40 @@ class Generic:
                 body: dict | None, delete: bool, field: str | None = None) -> Response:
         from .._writes import Context
 
-        writes = self.api.writes
+        writes = self.writes
         with writes._lock:
-            conn = self.store.connection()
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                sql = (f"SELECT r.id, {_DOC} FROM records r {_DOC_JOIN} WHERE "
-                       "r.company_id = ? AND r.entity = ? AND r.key = ?")
-                args: list = [company_id, entity.name, key]
-                if field is not None:  # the path names the record by another field
+                with self.store.transaction() as conn:
                     sql = (f"SELECT r.id, {_DOC} FROM records r {_DOC_JOIN} WHERE "
-                           "r.company_id = ? AND r.entity = ? AND lower(CAST(json_extract("
-                           f"{_DOC_TEXT}, ?) AS TEXT)) = lower(?)")
-                    args = [company_id, entity.name, "$." + field, key]
-                if parent is not None:
-                    sql += " AND r.parent = ?"
-                    args.append(parent)
-                row = conn.execute(sql + " ORDER BY r.seq LIMIT 1", args).fetchone()
-                if row is None:
-                    conn.execute("ROLLBACK")
-                    return message_error(404, f"{entity.name} '{key}' was not found.")
-                row_id, doc = row[0], json.loads(row[1])
-                if delete:
-                    conn.execute("DELETE FROM records WHERE id = ?", (row_id,))
-                    conn.execute("DELETE FROM main.docs WHERE id = ?", (row_id,))
-                    conn.execute("DELETE FROM facets WHERE company_id = ? AND entity = ? "
-                                 "AND id = ?", (company_id, entity.name, row_id))
-                else:
-                    kept = {name: doc.get(name) for name in (entity.key, *entity.key_fallbacks)
-                            if name in doc}
-                    apply_body(doc, body or {}, entity.dto)
-                    doc.update(kept)  # keys change through actions, not PUT
+                           "r.company_id = ? AND r.entity = ? AND r.key = ?")
+                    args: list = [company_id, entity.name, key]
+                    if field is not None:  # the path names the record by another field
+                        sql = (f"SELECT r.id, {_DOC} FROM records r {_DOC_JOIN} WHERE "
+                               "r.company_id = ? AND r.entity = ? AND lower(CAST(json_extract("
+                               f"{_DOC_TEXT}, ?) AS TEXT)) = lower(?)")
+                        args = [company_id, entity.name, "$." + field, key]
                     if parent is not None:
-                        doc[PARENT_FIELD] = parent
-                    writes._save(Context(conn, company_id), entity, doc, row_id)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+                        sql += " AND r.parent = ?"
+                        args.append(parent)
+                    row = conn.execute(sql + " ORDER BY r.seq LIMIT 1", args).fetchone()
+                    if row is None:
+                        raise Refused(message_error(404, f"{entity.name} '{key}' was not found."))
+                    row_id, doc = row[0], json.loads(row[1])
+                    if delete:
+                        conn.execute("DELETE FROM records WHERE id = ?", (row_id,))
+                        conn.execute("DELETE FROM main.docs WHERE id = ?", (row_id,))
+                        conn.execute("DELETE FROM facets WHERE company_id = ? AND entity = ? "
+                                     "AND id = ?", (company_id, entity.name, row_id))
+                    else:
+                        kept = {name: doc.get(name) for name in (entity.key, *entity.key_fallbacks)
+                                if name in doc}
+                        apply_body(doc, body or {}, entity.dto)
+                        doc.update(kept)  # keys change through actions, not PUT
+                        if parent is not None:
+                            doc[PARENT_FIELD] = parent
+                        writes._save(Context(conn, company_id), entity, doc, row_id)
+            except Refused as refused:
+                return refused.answer
         self.store.generation += 1
         return Response(status_code=204)
 
