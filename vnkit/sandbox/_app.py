@@ -103,8 +103,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     state.attachments = _attachments.Attachments(store, settings)
     state.writes = _writes.Writes(store, settings)
     state.limits = _limits.install(app, store, settings)
-    # The sign-in's user-facing clients are test or production clients too (article 12).
-    state.limits.kinds.update({c.client_id: c.kind for c in tokens.clients.values()})
     state.faults = _faults.install(app, store, settings)
 
     # Every operation of the surface, one router per area; hand-written handlers by
@@ -120,8 +118,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     from swagger_ui_bundle import swagger_ui_path
 
     app.mount("/API-index/ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
-    # Sign-in pages, user grants and the legacy VNI endpoints.
+    # Sign-in pages, user grants and the legacy VNI endpoints; the user-facing clients
+    # they add are test or production clients too (article 12).
     install_signin(app, store, settings, tokens)
+    state.limits.kinds.update({c.client_id: c.kind for c in tokens.clients.values()})
     app.include_router(fallback_router)  # last: what no route above matches
 
     app.add_middleware(Envelope, settings=settings)

@@ -1081,7 +1081,7 @@ BUILDERS = {"customer": build_customer, "supplier": build_supplier,
 
 
 class Answer:
-    """What the dispatcher sends back: status, JSON body (or None) and headers."""
+    """What a write answers: status, JSON body (or None) and headers."""
 
     def __init__(self, status: int, body: Any = None, headers: dict | None = None):
         self.status = status

@@ -38,6 +38,10 @@ __all__ = ["Answered", "Call", "Handler", "caller", "company", "company_for", "i
            "operation", "settings", "store", "unauthorized", "verify"]
 
 
+# Scope key of the verified caller of this request.
+_CALLER_KEY = "vnkit.caller"
+
+
 class Answered(Exception):
     """Raised by a dependency that has the whole answer already (an error, a 202)."""
 
@@ -105,11 +109,17 @@ def company_for(request: Request, principal: Principal
 
 
 async def caller(request: Request) -> Principal:
-    """The verified caller, with the scope this method needs (else 401/403)."""
-    who, error = verify(request)
-    if error is not None:
-        raise Answered(error)
-    assert who is not None  # verify gives a caller whenever it gives no error
+    """The verified caller, with the scope this method needs (else 401/403).
+
+    Verified once per request: the rate limit and the Background API ask for it before
+    the route's own parameters do.
+    """
+    who = request.scope.get(_CALLER_KEY)
+    if who is None:
+        who, error = verify(request)
+        if error is not None:
+            raise Answered(error)
+        request.scope[_CALLER_KEY] = who
     return who
 
 

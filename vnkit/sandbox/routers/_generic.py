@@ -1,4 +1,11 @@
-"""Generic answers for every operation of the surface that no hand-written code owns.
+"""The handlers of the surface's operations: hand-written where the sandbox has
+behaviour, generic everywhere else.
+
+:class:`Generic` makes one handler per operation. Where a feature module has a
+handler for the operation id (``deep``: the writes of ``_writes``, the attachment
+download and update of ``_attachments``, the job status of ``_background``, the
+webhook feedback of ``_webhooks``) the call goes there; uploads go to
+``_attachments``; everything else is answered here.
 
 The API is regular where the sandbox has no behaviour to add: a list pages through the
 records of one DTO, a single GET finds one by key, a create stores the body in the read
@@ -12,8 +19,8 @@ and the resource registry (:mod:`.._resources`):
   {internalId}``), or, for a DTO that no list holds (``customer/{customerCd}/note``),
   a record made from the DTO deterministically (404 when the parent is missing);
 * creates (201 + ``Location``), updates and deletes (204), actions (200 with the
-  result DTO, or 204) and attachment uploads, each body checked against its update
-  DTO first (400 naming the field).
+  result DTO, or 204), each body checked against its update DTO first (400 naming
+  the field), each write in one ``Store.transaction()``.
 """
 
 
