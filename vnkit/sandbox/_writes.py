@@ -1492,6 +1492,15 @@ def handlers(writes: Writes) -> dict[str, Callable]:
     return out
 
 
+def refusal(writes: Writes, method: str, op) -> Any:
+    """This module's 405 for a write the surface lacks on ``op``'s path (``DELETE`` of
+    a customer: "customer cannot be deleted through the API."), or None."""
+    if method in ("GET", "HEAD"):
+        return None
+    routed = writes.route(method, op.path.split("/")[2:], op.version)
+    return _reply(routed) if isinstance(routed, Answer) and routed.status == 405 else None
+
+
 def _handler(writes: Writes, claimed: tuple | Answer) -> Callable:
     from starlette.concurrency import run_in_threadpool
 

@@ -10,12 +10,12 @@ answers (:mod:`._fallback`).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from .._answers import json_answer, message_error
 from .._store import CompanyRow
-from ._deps import Caller, ipp_error
+from ._deps import Caller, SettingsDep, ipp_error
 
 __all__ = ["company_dto", "router"]
 
@@ -25,10 +25,9 @@ router = APIRouter(prefix="/resources/v1/context", tags=["context"])
 @router.head("", include_in_schema=False)
 @router.get("", operation_id="list_contexts",
             summary="Companies this token can use (no ipp-company-id needed)")
-async def list_contexts(request: Request, who: Caller) -> Response:
-    kind = request.app.state.settings.context_type
-    return json_answer(200, [{"id": c.company_id, "name": c.name, "type": kind}
-                             for c in who.companies])
+async def list_contexts(who: Caller, settings: SettingsDep) -> Response:
+    return json_answer(200, [{"id": c.company_id, "name": c.name,
+                              "type": settings.context_type} for c in who.companies])
 
 
 @router.head("/userdetails", include_in_schema=False)

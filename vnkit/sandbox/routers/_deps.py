@@ -34,8 +34,9 @@ from .._canonical import OPERATION_KEY
 from .._settings import Settings
 from .._store import Store
 
-__all__ = ["Answered", "Call", "Handler", "caller", "company", "company_for", "ipp_error",
-           "operation", "settings", "store", "unauthorized", "verify"]
+__all__ = ["Answered", "Call", "Caller", "Handler", "SettingsDep", "StoreDep", "caller",
+           "company", "company_for", "ipp_error", "operation", "settings", "store",
+           "unauthorized", "verify"]
 
 
 # Scope key of the verified caller of this request.
@@ -114,12 +115,13 @@ async def caller(request: Request) -> Principal:
     Verified once per request: the rate limit and the Background API ask for it before
     the route's own parameters do.
     """
-    who = request.scope.get(_CALLER_KEY)
+    known = request.scope.get(_CALLER_KEY)
+    if known is not None:
+        return known
+    who, error = verify(request)
     if who is None:
-        who, error = verify(request)
-        if error is not None:
-            raise Answered(error)
-        request.scope[_CALLER_KEY] = who
+        raise Answered(error or unauthorized("No valid token."))
+    request.scope[_CALLER_KEY] = who
     return who
 
 
@@ -143,6 +145,10 @@ def store(request: Request) -> Store:
 def settings(request: Request) -> Settings:
     """The application's settings."""
     return request.app.state.settings
+
+
+StoreDep = Annotated[Store, Depends(store)]
+SettingsDep = Annotated[Settings, Depends(settings)]
 
 
 def operation(request: Request) -> Operation | None:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from .._answers import json_answer
+from ._deps import SettingsDep, StoreDep
 
 __all__ = ["router", "version"]
 
@@ -33,10 +34,9 @@ async def health() -> Response:
 
 
 @router.get("/sandbox/info", tags=["sandbox"], summary="Companies and the demo client id")
-async def info(request: Request) -> Response:
+async def info(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
     root = str(request.base_url).rstrip("/")
-    state = request.app.state
-    store, settings = state.store, state.settings
+    clients = request.app.state.tokens.clients.values()
     demo = next(iter(store.clients.values()), None)
     return json_answer(200, {
         "name": "vnkit sandbox", "version": version(),
@@ -48,7 +48,7 @@ async def info(request: Request) -> Response:
         "swagger_ui": f"{root}/API-index/",
         "demo_client_id": demo.client_id if demo else None,
         "clients": [{"client_id": c.client_id, "kind": c.kind,
-                     "tenant_ids": list(c.tenant_ids)} for c in state.tokens.clients.values()],
+                     "tenant_ids": list(c.tenant_ids)} for c in clients],
         "companies": [{"company_id": c.company_id, "name": c.name,
                        "tenant_id": c.tenant_id, "country": c.country,
                        "currency": c.currency} for c in store.companies],
