@@ -19,6 +19,10 @@ An upload writes the revision row and the document's ``attachments`` reference (
 the ``docs`` overlay) in one transaction, so a refused or failed upload changes
 nothing. Lists show a record's attachment references only when asked with
 ``expandAttachments``/``expandAttachment`` (facts section 6); a single GET always does.
+
+Every upload operation of the surface reaches :meth:`Attachments.upload` through the
+generic handlers (``routers._generic``); the download and the update are the
+operations :func:`handlers` names.
 """
 
 from __future__ import annotations

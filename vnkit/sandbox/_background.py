@@ -18,6 +18,8 @@ a URL (deprecated)             a POST of the status to that URL (loopback
                                addresses only; any other is taken, not called)
 =============================  ==============================================
 
+:func:`in_background`, a dependency of every API route, takes such a request; the
+job's status and content are the surface's ``background`` operations (:func:`handlers`).
 Jobs are kept in memory for ``Settings.background_retention_s`` (24 h) from when they
 were received; only the client and company that sent a job can read it.
 """
@@ -311,8 +313,9 @@ async def in_background(request: Request) -> None:
         return
     principal = await caller(request)
     company_id, error = company_for(request, principal)
-    if error is not None or company_id is None:
-        raise Answered(error or _message(400, "No company."))
+    if error is not None:
+        raise Answered(error)
+    assert company_id is not None  # company_for gives an id whenever it gives no error
     service: BackgroundService = request.app.state.background
     raise Answered(await service.accept(request, value, principal.client_id, company_id))
 

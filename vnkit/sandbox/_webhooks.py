@@ -13,8 +13,11 @@ Three ways to be notified exist, and the sandbox keeps all of them in one place:
 * **automation actions** (article 13): a rule "when <entity> gets status <S>, POST to
   URL", configured with ``POST /sandbox/admin/automation``.
 
-Events come from :func:`emit` (the write path calls it; so does the admin call
-``POST /sandbox/admin/webhooks/emit``, so events can be shown before writes exist).
+Events come from :func:`emit`: the :class:`WriteEvents` middleware calls it after every
+successful API write (it sees the answer, so events follow whatever the write side
+did), and so does the admin call ``POST /sandbox/admin/webhooks/emit``. A receiver's
+feedback (``POST v1/webhooknotificationfeedback``) is the surface operation that
+:func:`handlers` answers.
 
 Deliveries run on one daemon thread. A delivery that fails (no answer, or a non-2xx
 answer) is tried again after each delay of ``Settings.webhook_retry_delays``; after the

@@ -11,6 +11,10 @@ and concurrent creates take numbers one after the other.
 Article 17's rule decides each document line's VAT id: the id listed by both the
 partner's VAT zone and the item's VAT category. A line without a VAT id gets that one;
 an explicit id outside the rule is refused with the API's own text.
+
+Which operations of the surface this module answers is decided once per operation
+(:func:`handlers`, from the tables below); the generic handlers (``routers._generic``)
+answer every other write.
 """
 
 from __future__ import annotations
