@@ -317,12 +317,27 @@ def facet_text(value: Any) -> str:
     return str(value).casefold()
 
 
+# Per entity, by identity (the entity is held, so its id is not reused): working the
+# fields out walks every list operation of the surface, which the build used to do
+# twice per record, half of a first start.
+_FACET_FIELDS: dict[int, tuple[Entity, tuple[str, ...], frozenset[str]]] = {}
+
+
+def _facet_plan(entity: Entity) -> tuple[tuple[str, ...], frozenset[str]]:
+    """(the fields of :func:`facet_fields`, those of them that are date filters)."""
+    known = _FACET_FIELDS.get(id(entity))
+    if known is None or known[0] is not entity:
+        fields = set(entity.filters.values())
+        fields.update(entity.date_filters.values())
+        fields.update(parent_fields(entity.name))
+        known = _FACET_FIELDS[id(entity)] = (entity, tuple(sorted(fields)),
+                                             frozenset(entity.date_filters.values()))
+    return known[1], known[2]
+
+
 def facet_fields(entity: Entity) -> tuple[str, ...]:
     """Record fields of ``entity`` that filters or sub-lists compare with."""
-    fields = set(entity.filters.values())
-    fields.update(entity.date_filters.values())
-    fields.update(parent_fields(entity.name))
-    return tuple(sorted(fields))
+    return _facet_plan(entity)[0]
 
 
 def facet_rows(company_id: int, entity: Entity, record: dict,
@@ -332,9 +347,9 @@ def facet_rows(company_id: int, entity: Entity, record: dict,
     Text is lower-cased for exact matches; a date filter's field is stored as
     :func:`normalise_datetime` text, so that ``documentDate>=...`` compares in time order.
     """
-    dates = set(entity.date_filters.values())
+    fields, dates = _facet_plan(entity)
     rows = []
-    for dotted in facet_fields(entity):
+    for dotted in fields:
         value = field_value(record, dotted)
         if value is None:
             continue
@@ -671,7 +686,10 @@ def _load_records(conn: sqlite3.Connection, source: Iterator[tuple[int, str, dic
                     created = normalise_datetime(record.get(entity.created_field))
                 if entity.attributes:
                     attrs = attribute_map(record)
-                if facet_cache.setdefault(name, bool(facet_fields(entity))):
+                has_facets = facet_cache.get(name)
+                if has_facets is None:
+                    has_facets = facet_cache[name] = bool(facet_fields(entity))
+                if has_facets:
                     facets.extend(facet_rows(company_id, entity, record, row_id))
                 if entity.modified_field:
                     record["timeStamp"] = row_version(row_id)
