@@ -344,7 +344,7 @@ def _announce(event: dict, quiet: bool) -> None:
     names = event.get("companies")
     if names:
         print(f"vnkit sandbox: generating the demo data once for {', '.join(names)} "
-              "(about a minute); its requests wait until it is ready.", flush=True)
+              "(this may take a minute); its requests wait until it is ready.", flush=True)
     else:
         print("vnkit sandbox: generating the demo data once (a few seconds); later starts "
               "reuse it.", flush=True)

@@ -213,8 +213,9 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 0,
 
     def on_generate_companies(companies: list) -> None:
         names = ", ".join(c.name for c in companies)
-        print(f"Generating the demo data of {names} once (it was asked for; about a "
-              "minute); its requests wait until it is ready.", file=sys.stderr, flush=True)
+        print(f"Generating the demo data of {names} once (a request named it; this may "
+              "take a minute); its requests wait until it is ready.", file=sys.stderr,
+              flush=True)
         if ready_json:
             _emit({"event": "generating", "companies": [c.name for c in companies]})
 

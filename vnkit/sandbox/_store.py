@@ -1084,10 +1084,14 @@ class Store:
                 return frozenset()
             template = Path(self.meta["template"])
             if not wanted <= built_companies(template):
+                # What will be generated: the whole build group of each wanted company.
+                data = load_data_module(self.meta["data_module"])
+                coming = sorted({c for w in wanted for c in group_of(data, w)}
+                                - built_companies(template))
                 if on_generate is not None:
-                    on_generate([self.company_by_id[c] for c in sorted(wanted)])
-                _generate_in_child(self.meta["data_module"], int(self.meta["seed"]),
-                                   sorted(wanted))
+                    on_generate([self.company_by_id[c] for c in coming
+                                 if c in self.company_by_id])
+                _generate_in_child(self.meta["data_module"], int(self.meta["seed"]), coming)
             added = merge_new_companies(Path(self.path), template)
             with self._lock:
                 self._epoch += 1
