@@ -78,8 +78,9 @@ def _fill(obj: dict, dto: str, in_place: bool) -> dict:
     """The one completion of :func:`complete` (in place) and :func:`_filled` (copy).
 
     It runs for every record and nested object of the large company, a third of its
-    generation, so the common case (a shared reference seen before, a complete
-    nested object) costs a dictionary look-up and no call.
+    generation, so the common cases cost no call: a shared reference completed before
+    is looked up by identity, and a nested object whose shape is known to lack nothing
+    is left as it is.
     """
     sig = (dto, len(obj), next(iter(obj), None), next(reversed(obj), None))
     shape = _SHAPES.get(sig)
@@ -90,13 +91,9 @@ def _fill(obj: dict, dto: str, in_place: bool) -> dict:
         out = obj
         for name, value in missing.items():
             if name not in obj:
-                # a fresh list per record: records must not share a mutable default
-                obj[name] = [] if value.__class__ is list else value
-    elif missing:
-        out = {**{n: ([] if v.__class__ is list else v) for n, v in missing.items()},
-               **obj}
+                obj[name] = value
     else:
-        out = obj
+        out = {**missing, **obj} if missing else obj
     shared = _SHARED
     for name, sub, is_list in nested:
         value = out.get(name)
@@ -108,6 +105,9 @@ def _fill(obj: dict, dto: str, in_place: bool) -> dict:
             hit = shared.get(id(value))
             if hit is not None and hit[0] is value and hit[1] == sub:
                 new = hit[2]
+            elif (sub, len(value), next(iter(value)),
+                  next(reversed(value))) in _WHOLE:
+                new = value  # its shape lacks nothing and has nothing nested
             else:
                 new = _fill(value, sub, False)
                 if len(shared) >= _SHARED_MAX:
@@ -128,13 +128,16 @@ def _fill(obj: dict, dto: str, in_place: bool) -> dict:
 # key tuple is not, and a stale guess can only leave a field out, never overwrite one
 # (missing fields are added only where absent).
 _SHAPES: dict[tuple, tuple[dict, tuple]] = {}
+# Signatures of shapes that lack nothing and have no nested DTO to look into.
+_WHOLE: set[tuple] = set()
 
 
 def _shape_of(dto: str, obj: dict, sig: tuple) -> tuple[dict, tuple]:
     names, neutral, arrays, nested, _ = _plan(dto)
-    # ``[]`` marks an array field: each record gets a list of its own (see _fill)
     missing = {n: ([] if n in arrays else neutral[n]) for n in names if n not in obj}
     shape = _SHAPES[sig] = (missing, tuple(x for x in nested if x[0] in obj))
+    if not missing and not shape[1]:
+        _WHOLE.add(sig)
     return shape
 
 
