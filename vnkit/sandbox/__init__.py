@@ -419,10 +419,12 @@ def start(port: int | None = None, db: str | os.PathLike | None = None, reset: b
                 event = json.loads(raw)
             except ValueError:
                 continue
-            if ready.is_set():
+            if ready.is_set():  # start() has returned: later events are for the user
                 _announce(event, quiet)
             else:
                 events.put(event)
+                if event.get("event") == "ready":
+                    ready.set()
         events.put(None)
 
     threading.Thread(target=read_events, name="vnkit-sandbox-events", daemon=True).start()
@@ -444,7 +446,6 @@ def start(port: int | None = None, db: str | os.PathLike | None = None, reset: b
                 deadline = time.monotonic() + generation_timeout
                 _announce(event, quiet)
             elif event.get("event") == "ready":
-                ready.set()
                 break
     except BaseException:
         _stop_process(process, log)
