@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 import vnkit_tinydata
@@ -111,3 +112,22 @@ def test_a_request_for_a_later_group_generates_it_and_waits(tmp_path):
 
 def _generated(company_id: int):
     return [(c, e, r) for c, e, r in vnkit_tinygroups.generate(1, companies=[company_id])]
+
+
+def test_the_user_is_told_why_a_first_request_for_a_company_waits(tmp_path, capsys):
+    with env(VNKIT_CACHE_DIR=str(tmp_path / "cache")):
+        box = sandbox.start(data_module="vnkit_tinygroups")
+    try:
+        shown = capsys.readouterr().out
+        assert shown.startswith("vnkit sandbox: generating the demo data once (a few")
+        api = Api(box)
+        token = api.token(vnkit_tinygroups.SHARED_B)
+        assert api.records("customer", token=token, company=vnkit_tinygroups.SHARED_B)
+        deadline = time.monotonic() + 10  # printed by the thread that reads the events
+        while "Shared Syd AB" not in shown and time.monotonic() < deadline:
+            time.sleep(0.05)
+            shown += capsys.readouterr().out
+        assert ("vnkit sandbox: generating the demo data once for Shared Nord AS, "
+                "Shared Syd AB") in shown
+    finally:
+        box.stop()
