@@ -38,6 +38,13 @@ dictionary's id. ``Store.document`` (the SQL function ``vn_doc``, used by
 The JSON text lives apart from the filter columns so that a filter that has to look at
 every record of an entity (``name`` contains ...) scans a narrow table, not megabytes
 of JSON; a page then joins only the rows it returns.
+
+The template is built group by group (:func:`company_groups`): the first group before
+a sandbox answers, a later one when a request first names one of its companies
+(:meth:`Store.ensure_companies`). Each build adds the group to copies of both files and
+renames them into place; working databases copy the new rows in. Record ids come in a
+block per company, so a record is the same (id and ``timeStamp`` included) whichever
+groups were built before it; ``meta.companies`` lists the companies a file holds.
 """
 
 from __future__ import annotations
