@@ -92,6 +92,11 @@ def test_a_request_for_a_later_group_generates_it_and_waits(tmp_path):
         assert len(api.records("customer", token=token, company=vnkit_tinygroups.ARTICLE,
                                pageSize=500)) == 350
         shared = api.token(vnkit_tinygroups.SHARED_A)
+        # the context list names every company without needing their records
+        listed = api.get("context", token=shared, company=vnkit_tinygroups.SHARED_A,
+                         root="/resources/v1")
+        assert listed.status_code == 200, listed.text
+        assert _store.built_companies(cache) == {vnkit_tinygroups.ARTICLE}
         wanted = [c for _, e, c in _generated(vnkit_tinygroups.SHARED_A) if e == "customer"]
         got = api.records("customer", token=shared, company=vnkit_tinygroups.SHARED_A)
         assert [r["number"] for r in got] == [r["number"] for r in wanted]

@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import sys
@@ -91,6 +92,12 @@ def _bearer_claims(value: bytes) -> dict:
     return claims if isinstance(claims, dict) else {}
 
 
+# Paths answered without any company's records: the context list (the companies are
+# all listed from the start), sign-in and the sandbox's own pages never wait.
+_NO_RECORDS = re.compile(r"^/(?:sandbox|connect|docs|openapi)|/resources/v1/context",
+                         re.IGNORECASE)
+
+
 class WaitForCompanies:
     """ASGI middleware: a request for a company whose demo data is not generated yet
     waits until it is, then goes on as usual.
@@ -110,7 +117,8 @@ class WaitForCompanies:
         self.on_generate = on_generate
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and self.store.pending_companies:
+        if (scope["type"] == "http" and self.store.pending_companies
+                and not _NO_RECORDS.search(scope.get("path", ""))):
             wanted = self._companies(scope) & self.store.pending_companies
             if wanted:
                 try:
