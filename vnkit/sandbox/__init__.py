@@ -9,8 +9,9 @@ Sandbox(url='http://127.0.0.1:54321', companies=['Nordlys Handel AS', ...])
 
 The server runs in a child process (``python -m vnkit sandbox --ready-json``) so that
 serving pages never competes with the notebook kernel for the GIL. The first start
-generates the demo data (tens of seconds) into a cached template; later starts copy or
-reuse it and take about a second.
+generates the demo data of the small companies (a few seconds) into a cached template;
+the large company is generated when a request first names it (about a minute, once);
+later starts copy or reuse the template and take about a second.
 """
 
 from __future__ import annotations
@@ -331,6 +332,24 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+def _announce(event: dict, quiet: bool) -> None:
+    """Tell the user why a start, or a first request for a company, takes a while.
+
+    The large demo company is generated when a request first names it (the server
+    says so with a ``generating`` event); the line then shows under the running cell.
+    Both lines begin alike, so notebook checks can recognise them.
+    """
+    if quiet or event.get("event") != "generating":
+        return
+    names = event.get("companies")
+    if names:
+        print(f"vnkit sandbox: generating the demo data once for {', '.join(names)} "
+              "(this may take a minute); its requests wait until it is ready.", flush=True)
+    else:
+        print("vnkit sandbox: generating the demo data once (a few seconds); later starts "
+              "reuse it.", flush=True)
+
+
 def start(port: int | None = None, db: str | os.PathLike | None = None, reset: bool = False,
           latency_ms: float = 0, *, host: str = "127.0.0.1", timeout: float = 30.0,
           generation_timeout: float = 900.0, quiet: bool = False,
@@ -391,13 +410,21 @@ def start(port: int | None = None, db: str | os.PathLike | None = None, reset: b
                                stderr=log, env=_child_env())
     events: queue.Queue = queue.Queue()
 
+    ready = threading.Event()
+
     def read_events() -> None:
         # Runs until the child's stdout closes, so the pipe never fills up.
         for raw in process.stdout:  # type: ignore[union-attr]
             try:
-                events.put(json.loads(raw))
+                event = json.loads(raw)
             except ValueError:
                 continue
+            if ready.is_set():  # start() has returned: later events are for the user
+                _announce(event, quiet)
+            else:
+                events.put(event)
+                if event.get("event") == "ready":
+                    ready.set()
         events.put(None)
 
     threading.Thread(target=read_events, name="vnkit-sandbox-events", daemon=True).start()
@@ -417,9 +444,7 @@ def start(port: int | None = None, db: str | os.PathLike | None = None, reset: b
                     "output:\n" + _tail(log.name))
             if event.get("event") == "generating":
                 deadline = time.monotonic() + generation_timeout
-                if not quiet:
-                    print("vnkit sandbox: generating the demo data once (about a minute); later "
-                          "starts reuse it.", flush=True)
+                _announce(event, quiet)
             elif event.get("event") == "ready":
                 break
     except BaseException:

@@ -953,6 +953,13 @@ COMPANIES: tuple[DemoCompany, ...] = (
 
 _ALL_TENANTS = tuple(dict.fromkeys(c.tenant_id for c in COMPANIES))
 
+#: Build groups (see ``vnkit.sandbox._store.company_groups``). The four small companies,
+#: all the first notebooks use, are generated before a sandbox answers (a few
+#: seconds); the large one, nine tenths of the records, when a request first names it.
+#: A user who never opens it never waits for it, and the cache stays small.
+GROUPS: tuple[tuple[int, ...], ...] = (
+    tuple(c.company_id for c in COMPANIES if c.company_id != 3480712), (3480712,))
+
 CLIENTS: tuple[DemoClient, ...] = (
     # The demo service client: a production-type client approved in every tenant.
     DemoClient("isv_vnkit_demo", "vnkit-demo-secret", "production", _ALL_TENANTS),

@@ -38,6 +38,13 @@ dictionary's id. ``Store.document`` (the SQL function ``vn_doc``, used by
 The JSON text lives apart from the filter columns so that a filter that has to look at
 every record of an entity (``name`` contains ...) scans a narrow table, not megabytes
 of JSON; a page then joins only the rows it returns.
+
+The template is built group by group (:func:`company_groups`): the first group before
+a sandbox answers, a later one when a request first names one of its companies
+(:meth:`Store.ensure_companies`). Each build adds the group to copies of both files and
+renames them into place; working databases copy the new rows in. Record ids come in a
+block per company, so a record is the same (id and ``timeStamp`` included) whichever
+groups were built before it; ``meta.companies`` lists the companies a file holds.
 """
 
 from __future__ import annotations
@@ -72,7 +79,7 @@ from ._resources import PARENT_FIELD, Entity, parent_fields, resource
 
 # Bump when the table layout or the meaning of a stored column changes: it is part of
 # the template's file name, so an old cache is simply not used any more.
-SCHEMA_VERSION = 5  # 5: template documents compressed with per-resource dictionaries
+SCHEMA_VERSION = 6  # 6: built group by group, record ids in a block per company
 
 
 def row_version(number: int) -> str:
@@ -135,7 +142,10 @@ class _DocumentPacker:
     stream ended). The same stream always gives the same dictionaries and bytes.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, first_id: int = 1) -> None:
+        # A template built group by group numbers the dictionaries of each group on
+        # from the ones it has (ids are two bytes of every document).
+        self._first_id = first_id
         self.dictionaries: list[tuple[int, str, bytes]] = []
         self._compressors: dict[str, tuple[int, Any]] = {}
         self._waiting: dict[str, list[tuple[int, bytes]]] = defaultdict(list)
@@ -162,7 +172,9 @@ class _DocumentPacker:
         waiting = self._waiting.pop(resource_name)
         self._waiting_size.pop(resource_name)
         dictionary = b"".join(text for _, text in waiting)[:_DICTIONARY_SIZE]
-        dictionary_id = len(self.dictionaries) + 1
+        dictionary_id = self._first_id + len(self.dictionaries)
+        if dictionary_id > 0xFFFF:
+            raise ValueError("too many document dictionaries for one template")
         self.dictionaries.append((dictionary_id, resource_name, dictionary))
         # Copying a primed compressor is much cheaper than priming one per document.
         primed = zlib.compressobj(_LEVEL, zlib.DEFLATED, _WBITS, zdict=dictionary)
@@ -312,12 +324,27 @@ def facet_text(value: Any) -> str:
     return str(value).casefold()
 
 
+# Per entity, by identity (the entity is held, so its id is not reused): working the
+# fields out walks every list operation of the surface, which the build used to do
+# twice per record, half of a first start.
+_FACET_FIELDS: dict[int, tuple[Entity, tuple[str, ...], frozenset[str]]] = {}
+
+
+def _facet_plan(entity: Entity) -> tuple[tuple[str, ...], frozenset[str]]:
+    """(the fields of :func:`facet_fields`, those of them that are date filters)."""
+    known = _FACET_FIELDS.get(id(entity))
+    if known is None or known[0] is not entity:
+        fields = set(entity.filters.values())
+        fields.update(entity.date_filters.values())
+        fields.update(parent_fields(entity.name))
+        known = _FACET_FIELDS[id(entity)] = (entity, tuple(sorted(fields)),
+                                             frozenset(entity.date_filters.values()))
+    return known[1], known[2]
+
+
 def facet_fields(entity: Entity) -> tuple[str, ...]:
     """Record fields of ``entity`` that filters or sub-lists compare with."""
-    fields = set(entity.filters.values())
-    fields.update(entity.date_filters.values())
-    fields.update(parent_fields(entity.name))
-    return tuple(sorted(fields))
+    return _facet_plan(entity)[0]
 
 
 def facet_rows(company_id: int, entity: Entity, record: dict,
@@ -327,9 +354,9 @@ def facet_rows(company_id: int, entity: Entity, record: dict,
     Text is lower-cased for exact matches; a date filter's field is stored as
     :func:`normalise_datetime` text, so that ``documentDate>=...`` compares in time order.
     """
-    dates = set(entity.date_filters.values())
+    fields, dates = _facet_plan(entity)
     rows = []
-    for dotted in facet_fields(entity):
+    for dotted in fields:
         value = field_value(record, dotted)
         if value is None:
             continue
@@ -442,6 +469,69 @@ CREATE INDEX records_parent ON records(company_id, entity, parent);
 """
 
 
+_DROP_INDEXES = "".join(
+    f"DROP INDEX IF EXISTS {line.split()[3 if 'UNIQUE' in line else 2]};"
+    for line in _INDEXES.strip().splitlines())
+
+
+# --------------------------------------------------------------------------- groups
+
+# Record ids come in a block per company, so a record gets the same id (and so the same
+# ``timeStamp``) whichever companies were built before it, and whenever.
+_ID_BLOCK = 1 << 24
+
+
+def company_groups(data: ModuleType) -> tuple[tuple[int, ...], ...]:
+    """The companies of a data module in build groups; the first group is built at start.
+
+    A data module may say how its companies are grouped (``GROUPS``, a tuple of tuples
+    of company ids): the sandbox generates the first group before it answers and each
+    later group when a request first names one of its companies. Without ``GROUPS``
+    every company is in the first group; a company no group names gets a group of its
+    own after the named ones.
+    """
+    ids = [c.company_id for c in data.COMPANIES]
+    named = [tuple(int(c) for c in group) for group in getattr(data, "GROUPS", ()) or ()]
+    placed = [c for group in named for c in group]
+    unknown = set(placed) - set(ids)
+    if unknown or len(placed) != len(set(placed)):
+        raise ValueError(f"{data.__name__}.GROUPS names unknown or repeated companies: "
+                         f"{sorted(unknown) or placed}")
+    if not named:
+        return (tuple(ids),)
+    return tuple(named) + tuple((c,) for c in ids if c not in set(placed))
+
+
+def first_group(data: ModuleType) -> tuple[int, ...]:
+    """Company ids built before the sandbox answers."""
+    return company_groups(data)[0]
+
+
+def group_of(data: ModuleType, company_id: int) -> tuple[int, ...]:
+    """The build group ``company_id`` belongs to (KeyError if it has none)."""
+    for group in company_groups(data):
+        if company_id in group:
+            return group
+    raise KeyError(company_id)
+
+
+def id_bases(data: ModuleType) -> dict[int, int]:
+    """Each company's first record id minus one.
+
+    The blocks run from the last group to the first, so the first group, which every
+    working copy has, holds the highest ids: a record written at run time takes the
+    highest id plus one, which can then never fall into the block of a company merged
+    into the working copy later.
+    """
+    order = [c for group in reversed(company_groups(data)) for c in group]
+    return {company_id: i * _ID_BLOCK for i, company_id in enumerate(order)}
+
+
+def built_companies(path: Path) -> frozenset[int]:
+    """Company ids whose records a template or working database holds."""
+    return frozenset(json.loads(_meta_of(path, "companies") or "[]"))
+
+
 def _dataclass_dict(obj: Any) -> dict:
     import dataclasses
 
@@ -450,53 +540,78 @@ def _dataclass_dict(obj: Any) -> dict:
 
 def build_template(path: Path, data: ModuleType, seed: int,
                    companies: Iterable[int] | None = None,
-                   documents: Path | None = None) -> dict[str, Any]:
-    """Generate the demo data into new files at ``path`` and ``documents``.
+                   documents: Path | None = None,
+                   progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Generate the records of ``companies`` (default: all) into ``path`` and ``documents``.
 
-    ``documents`` defaults to :func:`docs_path` of ``path``; neither may exist yet.
-    Returns figures about the build (records, seconds) for logging.
+    New files when ``path`` does not exist; otherwise ``path`` and ``documents`` are a
+    template pair (a private copy: they are changed in place) that gains the companies
+    it lacks. ``documents`` defaults to :func:`docs_path` of ``path``. ``progress`` is
+    called with ``(company_id, records so far)`` every few thousand records. Returns
+    figures about the build (records, seconds) for logging.
     """
     started = time.perf_counter()
     documents = documents or docs_path(path)
+    extend = path.exists()
+    everyone = [c.company_id for c in data.COMPANIES]
+    wanted = everyone if companies is None else [int(c) for c in companies]
     # Used by the writer thread of _load_records too (never by both at once).
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     try:
         conn.execute("ATTACH DATABASE ? AS tmpl", (str(documents),))
-        # Large pages in the documents file: most documents (a few kB of JSON) then fit
-        # in one page instead of spilling into half-empty overflow pages (~30 % smaller).
-        conn.executescript("PRAGMA tmpl.page_size=16384;"
-                           "PRAGMA journal_mode=OFF; PRAGMA tmpl.journal_mode=OFF;"
+        if not extend:
+            # Large pages in the documents file: most documents (a few kB of JSON) then
+            # fit in one page instead of spilling into half-empty overflow pages.
+            conn.execute("PRAGMA tmpl.page_size=16384")
+        conn.executescript("PRAGMA journal_mode=OFF; PRAGMA tmpl.journal_mode=OFF;"
                            "PRAGMA synchronous=OFF; PRAGMA tmpl.synchronous=OFF;"
                            "PRAGMA cache_size=-200000; PRAGMA temp_store=MEMORY;"
                            # Helper threads sort for the CREATE INDEX after the load.
                            "PRAGMA threads=2;")
-        conn.executescript(_SCHEMA)
+        if extend:
+            meta = dict(conn.execute("SELECT key, value FROM meta"))
+            # Rebuilt after the load: cheaper than keeping them up to date row by row.
+            conn.executescript(_DROP_INDEXES)
+        else:
+            meta = {}
+            conn.executescript(_SCHEMA)
+            conn.executemany(
+                "INSERT INTO companies VALUES (?,?,?,?,?,?,?,?)",
+                [(c.company_id, c.name, c.tenant_id, c.country, c.currency,
+                  c.organization_number, c.role,
+                  json.dumps(_dataclass_dict(c), ensure_ascii=False)) for c in data.COMPANIES])
+            conn.executemany(
+                "INSERT INTO clients VALUES (?,?,?,?)",
+                [(c.client_id, c.client_secret, c.kind, json.dumps(list(c.tenant_ids)))
+                 for c in data.CLIENTS])
+        built = set(json.loads(meta.get("companies", "[]")))
+        wanted = [c for c in everyone if c in set(wanted) - built]
+        (first_dictionary,) = conn.execute(
+            "SELECT COALESCE(MAX(id), 0) + 1 FROM tmpl.dictionaries").fetchone()
+        # A data module of its own may not know the keyword: all of them, no keyword.
+        source = (data.generate(seed) if wanted == everyone
+                  else data.generate(seed, companies=wanted))
         conn.execute("BEGIN")
-        conn.executemany(
-            "INSERT INTO companies VALUES (?,?,?,?,?,?,?,?)",
-            [(c.company_id, c.name, c.tenant_id, c.country, c.currency,
-              c.organization_number, c.role,
-              json.dumps(_dataclass_dict(c), ensure_ascii=False)) for c in data.COMPANIES])
-        conn.executemany(
-            "INSERT INTO clients VALUES (?,?,?,?)",
-            [(c.client_id, c.client_secret, c.kind, json.dumps(list(c.tenant_ids)))
-             for c in data.CLIENTS])
-        kwargs = {} if companies is None else {"companies": companies}
-        count, statuses = _load_records(conn, data.generate(seed, **kwargs))
+        count, statuses = _load_records(conn, source, id_bases(data), first_dictionary,
+                                        progress)
         conn.execute("COMMIT")
         generated = time.perf_counter() - started
         conn.executescript(_INDEXES)
         conn.execute("ANALYZE")
-        meta = {
+        for name, values in json.loads(meta.get("status_values", "{}")).items():
+            statuses[name].update(values)
+        seconds = time.perf_counter() - started
+        meta.update({
             "schema_version": str(SCHEMA_VERSION),
             "data_version": data_version(data),
             "data_module": data.__name__,
             "seed": str(seed),
+            "companies": json.dumps(sorted(built | set(wanted))),
             "status_values": json.dumps({k: sorted(v) for k, v in statuses.items()}),
-            "records": str(count),
-            "built_seconds": f"{time.perf_counter() - started:.2f}",
-        }
-        conn.executemany("INSERT INTO meta VALUES (?,?)", meta.items())
+            "records": str(int(meta.get("records", 0)) + count),
+            "built_seconds": f"{float(meta.get('built_seconds', 0)) + seconds:.2f}",
+        })
+        conn.executemany("INSERT OR REPLACE INTO meta VALUES (?,?)", meta.items())
         conn.execute("DETACH DATABASE tmpl")
     finally:
         conn.close()
@@ -504,8 +619,14 @@ def build_template(path: Path, data: ModuleType, seed: int,
             "total_s": time.perf_counter() - started}
 
 
-def _load_records(conn: sqlite3.Connection,
-                  source: Iterator[tuple[int, str, dict]]) -> tuple[int, dict[str, set]]:
+# How often a build reports progress, in records.
+_PROGRESS_EVERY = 20_000
+
+
+def _load_records(conn: sqlite3.Connection, source: Iterator[tuple[int, str, dict]],
+                  bases: dict[int, int], first_dictionary: int = 1,
+                  progress: Callable[[int, int], None] | None = None,
+                  ) -> tuple[int, dict[str, set]]:
     """Insert generated records in batches; returns the count and status values seen.
 
     A writer thread compresses and inserts each batch while this thread generates the
@@ -513,14 +634,15 @@ def _load_records(conn: sqlite3.Connection,
     takes little longer than generating the data alone.
     """
     seqs: dict[tuple[int, str], int] = defaultdict(int)
+    numbers: dict[int, int] = defaultdict(int)  # records of each company so far
     statuses: dict[str, set] = defaultdict(set)
     facet_cache: dict[str, bool] = {}  # whether a resource has filterable fields
     resources: dict[str, Entity | None] = {}
     records: list[tuple] = []
     docs: list[tuple] = []
     facets: list[tuple] = []
-    next_id = 0
-    packer = _DocumentPacker()
+    count = 0
+    packer = _DocumentPacker(first_dictionary)
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vnkit-template-writer")
     pending: deque[Future] = deque()
 
@@ -545,7 +667,12 @@ def _load_records(conn: sqlite3.Connection,
                 entity = resources[entity_name] = resource(entity_name)
             name = entity.name if entity else entity_name
             seqs[(company_id, name)] += 1
-            next_id += 1
+            numbers[company_id] += 1
+            if numbers[company_id] >= _ID_BLOCK:
+                raise ValueError(f"company {company_id} has more than {_ID_BLOCK - 1} "
+                                 "records")
+            row_id = bases[company_id] + numbers[company_id]
+            count += 1
             key = status = title = modified = created = attrs = None
             # A record of a list below a path parameter names that list; served without it.
             parent = record.pop(PARENT_FIELD, None)
@@ -566,15 +693,20 @@ def _load_records(conn: sqlite3.Connection,
                     created = normalise_datetime(record.get(entity.created_field))
                 if entity.attributes:
                     attrs = attribute_map(record)
-                if facet_cache.setdefault(name, bool(facet_fields(entity))):
-                    facets.extend(facet_rows(company_id, entity, record, next_id))
+                has_facets = facet_cache.get(name)
+                if has_facets is None:
+                    has_facets = facet_cache[name] = bool(facet_fields(entity))
+                if has_facets:
+                    facets.extend(facet_rows(company_id, entity, record, row_id))
                 if entity.modified_field:
-                    record["timeStamp"] = row_version(next_id)
-            records.append((next_id, company_id, name, seqs[(company_id, name)], key, status,
+                    record["timeStamp"] = row_version(row_id)
+            records.append((row_id, company_id, name, seqs[(company_id, name)], key, status,
                             title, modified, created, attrs, parent))
-            packer.add(name, next_id, _plain_json(record), docs)
+            packer.add(name, row_id, _plain_json(record), docs)
             if len(records) >= _BATCH:
                 flush()
+            if progress is not None and count % _PROGRESS_EVERY == 0:
+                progress(company_id, count)
         packer.finish(docs)
         flush()
         while pending:  # in order, so the first failure is the one raised
@@ -584,7 +716,7 @@ def _load_records(conn: sqlite3.Connection,
             future.cancel()
         writer.shutdown(wait=True)
     conn.executemany("INSERT INTO tmpl.dictionaries VALUES (?,?,?)", packer.dictionaries)
-    return next_id, statuses
+    return count, statuses
 
 
 @contextlib.contextmanager
@@ -608,21 +740,37 @@ def _file_lock(path: Path) -> Iterator[None]:
 
 
 def ensure_template(data: ModuleType, seed: int,
-                    on_generate: Callable[[Path], None] | None = None) -> Path:
-    """Return the cached template, building it first if it is missing.
+                    on_generate: Callable[[Path], None] | None = None,
+                    companies: Iterable[int] | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> Path:
+    """Return the cached template, building what it lacks first.
 
+    ``companies``: the company ids it must hold (default: the first build group, see
+    :func:`company_groups`); the build adds the whole group of each missing one.
     ``on_generate`` is called (with the template path) just before a build starts, so
-    the caller can tell the user why the first start is slow.
+    the caller can tell the user why this start is slow; ``progress`` as in
+    :func:`build_template`.
+
+    The template is a pair of files that only ever gains companies: a build works on
+    copies and renames them into place, the documents file first (a superset of the
+    old one, so a running sandbox may open either), then the main file, whose
+    presence says "complete".
     """
     path = template_path(data, seed)
     documents = docs_path(path)
-    if path.exists() and documents.exists():
+    needed = set(first_group(data) if companies is None else (int(c) for c in companies))
+    for company_id in needed:
+        group_of(data, company_id)  # KeyError for a company the data does not have
+    if path.exists() and documents.exists() and needed <= built_companies(path):
         _private(path)  # a template built by an earlier version is 0644
         _private(documents)
         return path
     with _file_lock(path.with_suffix(".lock")):
-        if path.exists() and documents.exists():  # built while we waited for the lock
+        complete = path.exists() and documents.exists()
+        built = built_companies(path) if complete else frozenset()
+        if needed <= built:  # built while we waited for the lock
             return path
+        groups = [g for g in company_groups(data) if set(g) & (needed - built)]
         if on_generate is not None:
             on_generate(path)
         fd, tmp = tempfile.mkstemp(prefix=path.stem + ".", suffix=".tmp", dir=path.parent)
@@ -630,7 +778,13 @@ def ensure_template(data: ModuleType, seed: int,
         os.unlink(tmp)  # sqlite must create the files itself
         tmp_docs = tmp + ".docs"
         try:
-            build_template(Path(tmp), data, seed, documents=Path(tmp_docs))
+            if complete:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                os.close(fd)
+                shutil.copyfile(path, tmp)
+                shutil.copyfile(documents, tmp_docs)
+            build_template(Path(tmp), data, seed, [c for g in groups for c in g],
+                           documents=Path(tmp_docs), progress=progress)
             _private(Path(tmp))
             _private(Path(tmp_docs))
             # Documents first: the main file's presence is what says "complete".
@@ -718,7 +872,41 @@ def prepare_working_db(template: Path, db: str | os.PathLike | None = None,
             _copy_template(template, path)
         _private(path)  # also a database made by an earlier version, 0644
         _set_meta(path, "docs_path", str(docs_path(template).resolve()))
+        _set_meta(path, "template", str(template.resolve()))
+        merge_new_companies(path, template)  # a kept database, the template grew since
     return path
+
+
+def merge_new_companies(path: Path, template: Path) -> frozenset[int]:
+    """Copy the rows of companies ``template`` has and the working database ``path``
+    lacks into it (records and facets; their documents are in the shared documents
+    file). Returns the company ids added."""
+    new = sorted(built_companies(template) - built_companies(path))
+    if not new:
+        return frozenset()
+    marks = ",".join("?" * len(new))
+    wanted = _meta_of(template) or {}
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("ATTACH DATABASE ? AS src", (str(template),))
+        conn.execute("PRAGMA cache_size=-100000")
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(f"INSERT INTO records SELECT * FROM src.records "
+                     f"WHERE company_id IN ({marks})", new)
+        conn.execute(f"INSERT OR IGNORE INTO facets SELECT * FROM src.facets "
+                     f"WHERE company_id IN ({marks})", new)
+        conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                         [(k, wanted[k]) for k in ("companies", "status_values", "records")
+                          if k in wanted])
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE src")
+        conn.execute("ANALYZE")
+        # The rows went through the write-ahead log: give its space back now rather
+        # than at the last close (it is as large as the rows).
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        conn.close()
+    return frozenset(new)
 
 
 def _remove_abandoned_runs(runs: Path) -> None:
@@ -845,6 +1033,10 @@ class Store:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # Bumped when companies are merged in: each thread then opens a new connection,
+        # which attaches the documents file as it is now (the old one is a subset).
+        self._epoch = 0
+        self._merging = threading.Lock()
         # Bumped by every write, so cached counts are never stale.
         self.generation = 0
         self._counts: dict[tuple, tuple[int, int]] = {}
@@ -859,6 +1051,7 @@ class Store:
             r[0]: ClientRow(r[0], r[1], r[2], tuple(json.loads(r[3])))
             for r in conn.execute("SELECT * FROM clients ORDER BY rowid")}
         self.company_by_id = {c.company_id: c for c in self.companies}
+        self._read_meta(conn)
         by_tenant: dict[str, list[CompanyRow]] = defaultdict(list)
         for company in self.companies:
             by_tenant[company.tenant_id].append(company)
@@ -868,6 +1061,56 @@ class Store:
         self._attribute_kinds: dict[int, dict[str, str]] = {}
 
     @property
+    def pending_companies(self) -> frozenset[int]:
+        """Companies listed but not generated yet (see :meth:`ensure_companies`)."""
+        return self._pending
+
+    def _read_meta(self, conn: sqlite3.Connection) -> None:
+        self.meta = dict(conn.execute("SELECT key, value FROM meta"))
+        self._pending = frozenset(self.company_by_id) - frozenset(
+            json.loads(self.meta.get("companies", "[]")))
+
+    def ensure_companies(self, company_ids: Iterable[int],
+                         on_generate: Callable[[list[CompanyRow]], None] | None = None,
+                         ) -> frozenset[int]:
+        """Make the records of these companies part of this working database.
+
+        Blocks until done: generates their build group into the template (in a child
+        process, so a server keeps answering the other companies meanwhile; another
+        sandbox generating it at the same time is waited for instead), then copies
+        their rows in. ``on_generate`` is called with the companies before a
+        generation starts. Returns the company ids added; raises
+        :class:`subprocess.CalledProcessError` if the generation failed.
+        """
+        wanted = frozenset(company_ids) & self.pending_companies
+        if not wanted:
+            return frozenset()
+        with self._merging:
+            wanted &= self.pending_companies
+            if not wanted:
+                return frozenset()
+            template = Path(self.meta["template"])
+            if not wanted <= built_companies(template):
+                # What will be generated: the whole build group of each wanted company.
+                data = load_data_module(self.meta["data_module"])
+                coming = sorted({c for w in wanted for c in group_of(data, w)}
+                                - built_companies(template))
+                if on_generate is not None:
+                    on_generate([self.company_by_id[c] for c in coming
+                                 if c in self.company_by_id])
+                _generate_in_child(self.meta["data_module"], int(self.meta["seed"]), coming)
+            added = merge_new_companies(Path(self.path), template)
+            with self._lock:
+                self._epoch += 1
+            conn = self.connection()
+            self.document = DocumentReader(conn.execute("SELECT id, data FROM tmpl.dictionaries"))
+            self._read_meta(conn)
+            # In place: the query layer holds this dict.
+            self.status_values.update(json.loads(self.meta.get("status_values", "{}")))
+            self.generation += 1
+            return added
+
+    @property
     def signing_key(self) -> bytes:
         """HMAC key of this database's tokens (made when the working copy was made)."""
         return bytes.fromhex(self.meta["signing_key"])
@@ -875,7 +1118,10 @@ class Store:
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (created on first use)."""
         conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.epoch != self._epoch:
+            conn = None  # companies were merged in: attach the documents file anew
         if conn is None:
+            epoch = self._epoch
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                    uri=True)
             # immutable: the template's documents never change, so SQLite may skip
@@ -890,6 +1136,7 @@ class Store:
             conn.create_function("vn_doc", 1, lambda stored: self.document(stored),
                                  deterministic=True)
             self._local.conn = conn
+            self._local.epoch = epoch
             with self._lock:
                 self._connections.append(conn)
         return conn
@@ -996,6 +1243,41 @@ class Store:
                     kinds[str(attribute_id).upper()] = str(record.get("controlType") or "")
             self._attribute_kinds[company_id] = kinds
         return kinds
+
+
+def _generate_in_child(data_module: str, seed: int, companies: list[int]) -> None:
+    """Run :func:`ensure_template` for ``companies`` in a child Python process.
+
+    Generating is pure Python: in the server's own process it would hold the GIL
+    against every request for half a minute. The child's progress lines go to this
+    process's standard error (the server log).
+    """
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", "from vnkit.sandbox._store import _main; _main()",
+                    data_module, str(seed), *map(str, companies)], check=True,
+                   stdin=subprocess.DEVNULL, stdout=sys.stderr)
+
+
+def _main(argv: list[str] | None = None) -> None:
+    """``python -c ... DATA_MODULE SEED COMPANY_ID...``: the body of the child above."""
+    import sys
+
+    data_module, seed, *companies = sys.argv[1:] if argv is None else argv
+    data = load_data_module(data_module)
+    names = {c.company_id: c.name for c in data.COMPANIES}
+    started = time.perf_counter()
+
+    def progress(company_id: int, count: int) -> None:
+        print(f"vnkit sandbox: generating {names.get(company_id, company_id)}: "
+              f"{count:,} records ({time.perf_counter() - started:.0f} s)",
+              file=sys.stderr, flush=True)
+
+    ensure_template(data, int(seed), companies=[int(c) for c in companies],
+                    progress=progress)
+    print(f"vnkit sandbox: generated {', '.join(names.get(int(c), c) for c in companies)} "
+          f"in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
 
 
 def open_store(data_module: str, seed: int | None, db: str | os.PathLike | None = None,

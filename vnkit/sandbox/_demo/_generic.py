@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 from ..._surface import surface
@@ -64,6 +65,8 @@ _UNRELEASED = frozenset({"cashsale", "creditNote", "customerOverdueCharge",
 _KEY_ENDS = ("refnbr", "referencenumber", "nbr", "number", "id", "cd", "code", "no")
 
 
+# Pure, and asked about the same few hundred field names a million times a build.
+@cache
 def _is_ref(lname: str, *words: str) -> bool:
     return any(lname == w or lname.startswith(w) and lname[len(w):] in (
         "", "id", "cd", "nbr", "number", "no") for w in words)

@@ -60,28 +60,66 @@ def _plan(dto: str) -> tuple[tuple[str, ...], dict[str, Any], frozenset[str],
 def complete(record: dict, dto: str) -> dict:
     """Add the fields of ``dto`` that ``record`` lacks (in place); returns ``record``.
 
-    Nested objects are never changed in place: generators share small reference
-    objects (a customer reference, a subaccount) between records of different DTOs,
-    so a nested object that lacks fields is replaced by a completed copy.
+    The added fields come after the record's own. Nested objects are never changed in
+    place: generators share small reference objects (a customer reference, a
+    subaccount) between records of different DTOs, so a nested object that lacks
+    fields is replaced by a completed copy (see :func:`_filled`).
     """
-    missing, nested = _shape_of(dto, record)
-    for name, value in missing.items():
-        if name not in record:
-            record[name] = value
-    get = record.get
+    return _fill(record, dto, True)
+
+
+def _filled(obj: dict, dto: str) -> dict:
+    """``obj`` itself when it is complete, else a completed copy (the added fields
+    first: the order the API's own nested objects show)."""
+    return _fill(obj, dto, False)
+
+
+def _fill(obj: dict, dto: str, in_place: bool) -> dict:
+    """The one completion of :func:`complete` (in place) and :func:`_filled` (copy).
+
+    It runs for every record and nested object of the large company, a third of its
+    generation, so the common cases cost no call: a shared reference completed before
+    is looked up by identity, and a nested object whose shape is known to lack nothing
+    is left as it is.
+    """
+    sig = (dto, len(obj), next(iter(obj), None), next(reversed(obj), None))
+    shape = _SHAPES.get(sig)
+    if shape is None:
+        shape = _shape_of(dto, obj, sig)
+    missing, nested = shape
+    if in_place:
+        out = obj
+        for name, value in missing.items():
+            if name not in obj:
+                obj[name] = value
+    else:
+        out = {**missing, **obj} if missing else obj
+    shared = _SHARED
     for name, sub, is_list in nested:
-        value = get(name)
+        value = out.get(name)
         if not value:
             continue
         if is_list:
             new = _filled_items(value, sub)
         elif value.__class__ is dict:
-            new = _filled_shared(value, sub)
+            hit = shared.get(id(value))
+            if hit is not None and hit[0] is value and hit[1] == sub:
+                new = hit[2]
+            elif (sub, len(value), next(iter(value)),
+                  next(reversed(value))) in _WHOLE:
+                new = value  # its shape lacks nothing and has nothing nested
+            else:
+                new = _fill(value, sub, False)
+                if len(shared) >= _SHARED_MAX:
+                    shared.clear()
+                shared[id(value)] = (value, sub, new)
         else:
             continue
         if new is not value:
-            record[name] = new
-    return record
+            if out is obj and not in_place:
+                out = dict(obj)
+            out[name] = new
+    return out
 
 
 # What a record of a given DTO lacks, and which of its nested fields to look into.
@@ -90,15 +128,16 @@ def complete(record: dict, dto: str) -> dict:
 # key tuple is not, and a stale guess can only leave a field out, never overwrite one
 # (missing fields are added only where absent).
 _SHAPES: dict[tuple, tuple[dict, tuple]] = {}
+# Signatures of shapes that lack nothing and have no nested DTO to look into.
+_WHOLE: set[tuple] = set()
 
 
-def _shape_of(dto: str, obj: dict) -> tuple[dict, tuple]:
-    sig = (dto, len(obj), next(iter(obj), None), next(reversed(obj), None))
-    shape = _SHAPES.get(sig)
-    if shape is None:
-        names, neutral, arrays, nested, _ = _plan(dto)
-        missing = {n: ([] if n in arrays else neutral[n]) for n in names if n not in obj}
-        shape = _SHAPES[sig] = (missing, tuple(x for x in nested if x[0] in obj))
+def _shape_of(dto: str, obj: dict, sig: tuple) -> tuple[dict, tuple]:
+    names, neutral, arrays, nested, _ = _plan(dto)
+    missing = {n: ([] if n in arrays else neutral[n]) for n in names if n not in obj}
+    shape = _SHAPES[sig] = (missing, tuple(x for x in nested if x[0] in obj))
+    if not missing and not shape[1]:
+        _WHOLE.add(sig)
     return shape
 
 
@@ -108,45 +147,12 @@ _SHARED: dict[int, tuple[dict, str, dict]] = {}
 _SHARED_MAX = 20_000
 
 
-def _filled_shared(obj: dict, dto: str) -> dict:
-    hit = _SHARED.get(id(obj))
-    if hit is not None and hit[0] is obj and hit[1] == dto:
-        return hit[2]
-    out = _filled(obj, dto)
-    if len(_SHARED) >= _SHARED_MAX:
-        _SHARED.clear()
-    _SHARED[id(obj)] = (obj, dto, out)
-    return out
-
-
-def _filled(obj: dict, dto: str) -> dict:
-    """``obj`` itself when it is complete, else a completed copy."""
-    missing, nested = _shape_of(dto, obj)
-    out = {**missing, **obj} if missing else obj
-    get = out.get
-    for name, sub, is_list in nested:
-        value = get(name)
-        if not value:
-            continue
-        if is_list:
-            new = _filled_items(value, sub)
-        elif value.__class__ is dict:
-            new = _filled_shared(value, sub)
-        else:
-            continue
-        if new is not value:
-            if out is obj:
-                out = dict(obj)
-            out[name] = new
-    return out
-
-
 def _filled_items(value, sub: str):
     """A list of DTO items completed (itself when nothing changes)."""
     if value.__class__ is not list:
         return value
     # list items are mostly a record's own lines: not worth remembering
-    items = [_filled(i, sub) if i.__class__ is dict else i for i in value]
+    items = [_fill(i, sub, False) if i.__class__ is dict else i for i in value]
     for a, b in zip(items, value):
         if a is not b:
             return items
