@@ -33,7 +33,7 @@ from ._exceptions import (
     error_class_for,
 )
 from ._filters import encode_params
-from ._paging import Pager, collect_stable, cyclic_gc_paused
+from ._paging import FramePage, Pager, collect_stable, cyclic_gc_paused
 from ._retry import VnkitRetry, default_adapter
 
 if TYPE_CHECKING:
@@ -75,6 +75,22 @@ def _json_body(response: requests.Response) -> Any:
         return json.loads(response.text)
     except json.JSONDecodeError as exc:
         raise requests.exceptions.JSONDecodeError(exc.msg, exc.doc, exc.pos) from exc
+
+
+def _page_body(response: requests.Response, frames: bool) -> Any:
+    """A list page's body: as a ``FramePage`` when ``frames`` and the native decoder
+    takes it (``_arrow_pages``, pyarrow installed), else as :func:`_json_body` gives it.
+
+    Runs in the page threads: Arrow parses with the interpreter lock released, so the
+    pages decode in parallel with each other and with the network.
+    """
+    if frames and response.content and response.encoding in (None, "utf-8", "UTF-8"):
+        from ._arrow_pages import page_frame
+
+        frame = page_frame(response.content)
+        if frame is not None:
+            return FramePage(frame)
+    return _json_body(response)
 
 
 def _strip_query(url: str) -> str:
@@ -674,7 +690,7 @@ class Client:
                 response = self.session.get(url, params=query, headers=headers,
                                             timeout=self.timeout)
             raise_for_answer(response)
-            return _json_body(response)
+            return _page_body(response, pager.decode_frames)
 
         retry = getattr(self._adapter, "max_retries", None)
         pager = Pager(fetch_page, path, params, info=_endpoints.lookup(path),
@@ -791,9 +807,11 @@ class Client:
 
         self.pages(endpoint, version=version, progress=progress, unchecked=unchecked,
                    **filters)  # check now
-        # Each page is flattened on a thread of its own as it is handed out, while later
-        # pages are still on the wire; its records are freed as soon as that is done.
-        # The pages of the pass that is finally accepted are put together below.
+        # Pages arrive as DataFrames where the native decoder (pyarrow) takes them: they
+        # were decoded and flattened in the page threads, off the interpreter lock. Any
+        # other page is flattened on a thread of its own as it is handed out, while
+        # later pages are still on the wire; its records are freed as soon as that is
+        # done. The pages of the pass that is finally accepted are put together below.
         passes: list[list[Future[pd.DataFrame]]] = []  # one list of pages per pass
         flattener = ThreadPoolExecutor(1, thread_name_prefix="vnkit-frame")
 
@@ -803,11 +821,17 @@ class Client:
             frames: list[Future[pd.DataFrame]] = []
             passes.append(frames)
             def handed_out(page: Any) -> None:
-                frames.append(flattener.submit(normalise, page.records))
+                if page.frame is not None:
+                    done: Future[pd.DataFrame] = Future()
+                    done.set_result(page.frame)
+                    frames.append(done)
+                else:
+                    frames.append(flattener.submit(normalise, page.records))
                 if on_page is not None:
                     on_page(page, pager)
 
             pager.on_page = handed_out
+            pager.decode_frames = True
             return pager
 
         # The collector stays off until the decoded records are gone (see
