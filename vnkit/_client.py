@@ -48,6 +48,9 @@ APPLICATION_TYPE = "Visma.net Financials"
 #: Seconds to wait for a connection and for an answer.
 DEFAULT_TIMEOUT = (10.0, 120.0)
 
+#: ``fetch`` puts the pages together this many at a time while later ones arrive.
+_CONCAT_EVERY = 4
+
 
 # The retry policy and the default transport (``default_adapter``, imported above, where
 # callers and tests have always found it) live in _retry.
@@ -803,7 +806,7 @@ class Client:
         >>> client.fetch("supplier", lastModifiedDateTime=(">=", "2020-01-14"))  # doctest: +SKIP
         >>> client.fetch("inventory", attributes={"COLOR": "RED"})      # doctest: +SKIP
         """
-        from ._frames import combine, normalise
+        from ._frames import combine, concat_pages, normalise
 
         self.pages(endpoint, version=version, progress=progress, unchecked=unchecked,
                    **filters)  # check now
@@ -811,22 +814,32 @@ class Client:
         # were decoded and flattened in the page threads, off the interpreter lock. Any
         # other page is flattened on a thread of its own as it is handed out, while
         # later pages are still on the wire; its records are freed as soon as that is
-        # done. The pages of the pass that is finally accepted are put together below.
-        passes: list[list[Future[pd.DataFrame]]] = []  # one list of pages per pass
+        # done. Every few pages, that thread also puts them together, so that what is
+        # left to join after the last answer is a few parts, not every page (pandas'
+        # concat pays per page and column). The pass finally accepted is joined below.
+        # Per pass: the parts put together so far, and the pages not yet in one.
+        passes: list[tuple[list[Future[pd.DataFrame]], list[Future[pd.DataFrame]]]] = []
         flattener = ThreadPoolExecutor(1, thread_name_prefix="vnkit-frame")
 
         def make_pager() -> Pager:
             pager = self.pages(endpoint, version=version, progress=progress,
                                unchecked=unchecked, **filters)
             frames: list[Future[pd.DataFrame]] = []
-            passes.append(frames)
+            group: list[Future[pd.DataFrame]] = []
+            passes.append((frames, group))
             def handed_out(page: Any) -> None:
                 if page.frame is not None:
                     done: Future[pd.DataFrame] = Future()
                     done.set_result(page.frame)
-                    frames.append(done)
+                    group.append(done)
                 else:
-                    frames.append(flattener.submit(normalise, page.records))
+                    group.append(flattener.submit(normalise, page.records))
+                if len(group) == _CONCAT_EVERY:
+                    # The one frame thread runs jobs in order: these pages are done by then.
+                    frames.append(flattener.submit(
+                        lambda parts: concat_pages([part.result() for part in parts]),
+                        list(group)))
+                    group.clear()
                 if on_page is not None:
                     on_page(page, pager)
 
@@ -841,7 +854,7 @@ class Client:
                 keep = collect_stable(make_pager, on_incomplete=on_incomplete,
                                       keep_records=False)
                 # The pass collect_stable accepted is the last one it made.
-                frames = [future.result() for future in passes[-1]]
+                frames = [future.result() for future in passes[-1][0] + passes[-1][1]]
             finally:
                 flattener.shutdown(wait=False, cancel_futures=True)
                 passes.clear()

@@ -201,3 +201,21 @@ def test_records_and_pages_still_give_records(sandbox_client):
     pages = list(sandbox_client.pages("customer", pageSize=40))
     assert records and all(isinstance(r, dict) for r in records)
     assert all(page.frame is None and page.records for page in pages)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_pages_put_together_in_groups_give_the_frame_of_all_at_once(data):
+    from vnkit._frames import combine, concat_pages
+
+    shapes = [data.draw(_shapes(1)) for _ in range(2)]
+    pages = []
+    for _ in range(data.draw(st.integers(1, 9))):
+        shape = data.draw(st.sampled_from(shapes))
+        missing = data.draw(st.sampled_from([0.0, 0.3]))
+        records = [_record(data.draw, shape, 0.3, missing)
+                   for _ in range(data.draw(st.integers(1, 4)))]
+        pages.append(normalise(records))
+    size = data.draw(st.integers(1, 4))
+    parts = [concat_pages(pages[i:i + size]) for i in range(0, len(pages), size)]
+    pd.testing.assert_frame_equal(combine(parts), combine(pages))
