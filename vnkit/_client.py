@@ -689,7 +689,7 @@ class Client:
 
         def fetch_page(query: dict[str, Any]) -> Any:
             # The company is fixed for the whole run, even if use_company is called.
-            with _transport_errors("GET", url):
+            with pager.wire, _transport_errors("GET", url):  # the body is read here too
                 response = self.session.get(url, params=query, headers=headers,
                                             timeout=self.timeout)
             raise_for_answer(response)

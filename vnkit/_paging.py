@@ -191,6 +191,11 @@ class Pager:
         #: ``Client.fetch`` sets it, so that pages are decoded and flattened in the page
         #: threads, off the interpreter lock where the native decoder takes the body.
         self.decode_frames = False
+        #: Held by a fetcher while its request is on the wire (``Client.pages`` does):
+        #: at most ``max_workers`` requests at once, while the pool has threads to
+        #: spare, so that a page being decoded does not keep the next one from being
+        #: asked for (the native decoder works without the interpreter lock).
+        self.wire = threading.BoundedSemaphore(self.max_workers)
 
     def __repr__(self) -> str:
         return (f"<Pager {self.endpoint!r} params={self.params!r} page_size={self.page_size} "
@@ -295,7 +300,8 @@ class Pager:
         # wait in ``inflight`` for their turn). Only how far the run may get ahead of
         # the page being handed out is bounded.
         ahead = self.max_workers * LOOKAHEAD
-        pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="vnkit-page")
+        # Twice the threads of the requests allowed on the wire (see ``wire``).
+        pool = ThreadPoolExecutor(2 * self.max_workers, thread_name_prefix="vnkit-page")
         inflight: dict[int, Future[Page]] = {}
         next_to_submit = next_to_yield = 2
         try:
