@@ -687,12 +687,16 @@ class Client:
             company = company.decode("latin-1")
         headers = {"ipp-company-id": company}
 
-        def fetch_page(query: dict[str, Any]) -> Any:
+        def fetch_page(query: dict[str, Any]) -> requests.Response:
             # The company is fixed for the whole run, even if use_company is called.
-            with pager.wire, _transport_errors("GET", url):  # the body is read here too
+            with _transport_errors("GET", url):
                 response = self.session.get(url, params=query, headers=headers,
                                             timeout=self.timeout)
             raise_for_answer(response)
+            return response
+
+        def decode(response: requests.Response) -> Any:
+            # In the page thread, after the request has left the wire (see Pager).
             return _page_body(response, pager.decode_frames)
 
         retry = getattr(self._adapter, "max_retries", None)
@@ -700,7 +704,8 @@ class Client:
                       page_size=page_size, max_workers=self.max_workers,
                       progress=self.progress if progress is None else progress,
                       budget=self.budget.scoped(headers["ipp-company-id"]),
-                      max_wait=getattr(retry, "max_wait", VnkitRetry.MAX_WAIT))
+                      max_wait=getattr(retry, "max_wait", VnkitRetry.MAX_WAIT),
+                      decode=decode)
         self.last_pager = pager
         return pager
 

@@ -162,7 +162,8 @@ class Pager:
 
     def __init__(self, fetch_page: FetchPage, endpoint: str, params: dict[str, Any], *,
                  info: EndpointInfo, page_size: int | None = None, max_workers: int = 4,
-                 progress: bool = False, budget: Any = None, max_wait: float = 30.0):
+                 progress: bool = False, budget: Any = None, max_wait: float = 30.0,
+                 decode: Callable[[Any], Any] | None = None):
         self.endpoint = endpoint
         self.info = info
         self.params = dict(params)
@@ -180,6 +181,7 @@ class Pager:
         self.failed_pages: list[int] = []
         self._requested_size = page_size
         self._fetch_page = fetch_page
+        self._decode = decode
         self._started = False
         self.received = 0
         self._lock = threading.Lock()
@@ -191,11 +193,11 @@ class Pager:
         #: ``Client.fetch`` sets it, so that pages are decoded and flattened in the page
         #: threads, off the interpreter lock where the native decoder takes the body.
         self.decode_frames = False
-        #: Held by a fetcher while its request is on the wire (``Client.pages`` does):
-        #: at most ``max_workers`` requests at once, while the pool has threads to
-        #: spare, so that a page being decoded does not keep the next one from being
-        #: asked for (the native decoder works without the interpreter lock).
-        self.wire = threading.BoundedSemaphore(self.max_workers)
+        #: Held while ``fetch_page`` runs: at most ``max_workers`` requests at once,
+        #: while the pool has threads to spare, so that a page being decoded (``decode``,
+        #: outside the semaphore) does not keep the next one from being asked for (the
+        #: native decoder works without the interpreter lock).
+        self._wire = threading.BoundedSemaphore(self.max_workers)
 
     def __repr__(self) -> str:
         return (f"<Pager {self.endpoint!r} params={self.params!r} page_size={self.page_size} "
@@ -209,7 +211,10 @@ class Pager:
             params["pageSize"] = size
         with self._lock:
             self.calls += 1
-        body = self._fetch_page(params)
+        with self._wire:
+            body = self._fetch_page(params)
+        if self._decode is not None:
+            body = self._decode(body)
         if isinstance(body, FramePage):
             page = Page(number or 1, [], *_frame_metadata(body.frame), frame=body.frame)
         else:
@@ -300,7 +305,7 @@ class Pager:
         # wait in ``inflight`` for their turn). Only how far the run may get ahead of
         # the page being handed out is bounded.
         ahead = self.max_workers * LOOKAHEAD
-        # Twice the threads of the requests allowed on the wire (see ``wire``).
+        # Twice the threads of the requests allowed on the wire (see ``_wire``).
         pool = ThreadPoolExecutor(2 * self.max_workers, thread_name_prefix="vnkit-page")
         inflight: dict[int, Future[Page]] = {}
         next_to_submit = next_to_yield = 2
