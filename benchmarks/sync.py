@@ -57,6 +57,40 @@ def _minimum_calls(sandbox, companies) -> int:
     return total
 
 
+def _floor(sandbox, ids) -> tuple[float, int]:
+    """Seconds and rows of a plain loop over the same pages: requests, json, json_normalize.
+
+    One session signed in as the sync is (the token fetched by vnkit, once); each
+    company's endpoints asked for with the largest page, one request after another.
+    """
+    import pandas as pd
+    import requests
+
+    with connect(sandbox, progress=False) as client:
+        client.sign_in()
+        session = requests.Session()
+        session.auth = client.session.auth
+        headers = {"Accept": "application/json",
+                   "ipp-application-type": "Visma.net Financials"}
+        started = time.perf_counter()
+        rows = 0
+        for company in ids:
+            for endpoint in ENDPOINTS:
+                url = client.environment.endpoint_url(endpoint)
+                number = 1
+                while True:
+                    response = session.get(url, params={"pageSize": 1000,
+                                                        "pageNumber": number},
+                                           headers={**headers,
+                                                    "ipp-company-id": str(company)})
+                    page = json.loads(response.content)
+                    rows += len(pd.json_normalize(page, sep=".")) if page else 0
+                    if not page or len(page) < page[0]["metadata"]["maxPageSize"]:
+                        break
+                    number += 1
+        return time.perf_counter() - started, rows
+
+
 def bench_many_companies(companies: int) -> None:
     sandbox = vnkit.sandbox.start(data_module="vnkit.sandbox._firm")
     try:
@@ -72,6 +106,11 @@ def bench_many_companies(companies: int) -> None:
                   f"{rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s, "
                   f"peak {first.peak_in_flight} requests in flight, "
                   f"{len(first.problems)} problems")
+            floor_s, floor_rows = _floor(sandbox, ids)
+            print(f"the CPU floor, the same pages with requests + json.loads + "
+                  f"pandas.json_normalize, one after another (no Parquet): {floor_rows:,} "
+                  f"rows in {floor_s:.1f} s = {floor_rows / floor_s:,.0f} rows/s; the sync "
+                  f"takes {seconds / floor_s:.2f}x its time")
             started = time.perf_counter()
             second = vnkit.sync(sandbox, to=folder, companies=ids, progress=False)
             seconds = time.perf_counter() - started
@@ -255,8 +294,12 @@ def main() -> None:
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--only-memory", action="store_true")
     parser.add_argument("--only-kills", action="store_true")
+    parser.add_argument("--only-companies", action="store_true")
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}")
+    if args.only_companies:
+        bench_many_companies(args.companies)
+        return
     if args.only_kills:
         bench_kill_and_resume(args.kills, args.kill_companies)
         return
