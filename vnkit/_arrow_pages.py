@@ -22,7 +22,8 @@ How the body is made to fit:
   missing key, or with escaped quotes (which make the count unreliable), is refused.
 - Integers too large for int64 become doubles in Arrow: a page with such a number is
   refused, as is one with mixed types under a name (Arrow refuses those itself),
-  non-object records, NaN literals or invalid UTF-8.
+  non-object records or invalid UTF-8 (which Arrow would keep as it is). ``NaN`` and
+  ``Infinity`` are read as the fallback's decoder (the standard library's) reads them.
 
 One difference remains, inside list cells only: a number column of a list of objects
 (invoice lines' amounts) is read as floats when any of its values has a fraction, so an
@@ -146,6 +147,10 @@ def decode_page(body: bytes) -> pa.StructArray | None:
         return None  # no records, nulls among them, or records without fields
     # Without escaped quotes, every '"' opens or closes a key or a string value: a
     # body whose objects all have every key of their struct has exactly this many.
+    try:
+        records.validate(full=True)  # Arrow keeps invalid UTF-8 as it is: refuse it
+    except pa.ArrowInvalid:
+        return None
     census = _census(records)
     if census is None or 2 * (census[0] + census[1]) != body.count(b'"'):
         return None  # some object lacks a key Arrow filled in as null
