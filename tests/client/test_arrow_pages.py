@@ -84,7 +84,11 @@ def _value(draw, kind, nulls: float, missing: float):
 
 def _record(draw, shape: dict, nulls: float, missing: float) -> dict:
     record = {}
-    for name, kind in shape.items():
+    names = list(shape)
+    if draw(st.integers(0, 3)) == 0:  # now and then keys in another order
+        names = draw(st.permutations(names))
+    for name in names:
+        kind = shape[name]
         if missing and draw(st.floats(0, 1)) < missing:
             continue
         record[name] = _value(draw, kind, nulls, missing)
