@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    PYTHONPATH=$PWD .venv/bin/python benchmarks/sync.py [--companies 300] [--kills 5]
-        [--skip-memory]
+    PYTHONPATH=$PWD .venv/bin/python benchmarks/sync.py [--companies 300] [--kills 50]
+        [--skip-memory | --only-memory | --only-kills]
 
 1. A first sync of the accounting firm's companies (``vnkit.sandbox._firm``) x 3
    endpoints: calls against the minimum (one per page), rows, rows/s, requests in flight.
@@ -12,9 +12,9 @@ Run from the repository root::
 3. Peak memory (RSS of a fresh process) of a sync of one endpoint with 1x and 5x the
    rows: 20,000 customers (the demo's Skagerrak Trading AB) and 100,000 customers of
    the same shape (``benchmarks/benchdata.py``).
-4. Kill and resume: ``vnkit sync`` runs killed (SIGKILL) at random points, then one run
-   to the end; rows lost and rows duplicated, as ``vnkit.sql`` sees them, against
-   ``fetch`` (0 and 0 expected).
+4. Kill and resume: 50 ``vnkit sync`` runs killed (SIGKILL) at random points, then one
+   run to the end; records lost, duplicated, extra or stale, as ``vnkit.sql`` sees them,
+   against a fresh ``fetch`` (0 of each expected).
 """
 
 from __future__ import annotations
@@ -57,6 +57,40 @@ def _minimum_calls(sandbox, companies) -> int:
     return total
 
 
+def _floor(sandbox, ids) -> tuple[float, int]:
+    """Seconds and rows of a plain loop over the same pages: requests, json, json_normalize.
+
+    One session signed in as the sync is (the token fetched by vnkit, once); each
+    company's endpoints asked for with the largest page, one request after another.
+    """
+    import pandas as pd
+    import requests
+
+    with connect(sandbox, progress=False) as client:
+        client.sign_in()
+        session = requests.Session()
+        session.auth = client.session.auth
+        headers = {"Accept": "application/json",
+                   "ipp-application-type": "Visma.net Financials"}
+        started = time.perf_counter()
+        rows = 0
+        for company in ids:
+            for endpoint in ENDPOINTS:
+                url = client.environment.endpoint_url(endpoint)
+                number = 1
+                while True:
+                    response = session.get(url, params={"pageSize": 1000,
+                                                        "pageNumber": number},
+                                           headers={**headers,
+                                                    "ipp-company-id": str(company)})
+                    page = json.loads(response.content)
+                    rows += len(pd.json_normalize(page, sep=".")) if page else 0
+                    if not page or len(page) < page[0]["metadata"]["maxPageSize"]:
+                        break
+                    number += 1
+        return time.perf_counter() - started, rows
+
+
 def bench_many_companies(companies: int) -> None:
     sandbox = vnkit.sandbox.start(data_module="vnkit.sandbox._firm")
     try:
@@ -72,6 +106,11 @@ def bench_many_companies(companies: int) -> None:
                   f"{rows:,} rows in {seconds:.1f} s = {rows / seconds:,.0f} rows/s, "
                   f"peak {first.peak_in_flight} requests in flight, "
                   f"{len(first.problems)} problems")
+            floor_s, floor_rows = _floor(sandbox, ids)
+            print(f"the CPU floor, the same pages with requests + json.loads + "
+                  f"pandas.json_normalize, one after another (no Parquet): {floor_rows:,} "
+                  f"rows in {floor_s:.1f} s = {floor_rows / floor_s:,.0f} rows/s; the sync "
+                  f"takes {seconds / floor_s:.2f}x its time")
             started = time.perf_counter()
             second = vnkit.sync(sandbox, to=folder, companies=ids, progress=False)
             seconds = time.perf_counter() - started
@@ -149,41 +188,100 @@ def bench_memory() -> None:
     print(f"memory growth 5x rows / 1x rows: {ratio:.2f}x")
 
 
+def _dataset_check(sandbox, ids, folder) -> dict:
+    """The dataset against a fresh ``fetch`` of every company's endpoints.
+
+    lost: keys the API has that the view lacks; extra: keys the view has that the API
+    does not; duplicated: keys the view shows twice; stale: keys whose
+    ``lastModifiedDateTime`` in the view is not the API's.
+    """
+    counts = {"records": 0, "lost": 0, "extra": 0, "duplicated": 0, "stale": 0}
+    for endpoint in ENDPOINTS:
+        key = KEYS[endpoint]
+        got = vnkit.sql(f'select company_id, "{key}" as k, "lastModifiedDateTime" as m '
+                        f"from {endpoint}", folder)
+        counts["duplicated"] += int(got.duplicated(["company_id", "k"]).sum())
+        for company in ids:
+            with connect(sandbox, company=company, progress=False) as client:
+                truth = client.fetch(endpoint)
+            want = dict(zip(truth[key], truth["lastModifiedDateTime"]))
+            mine = got[got["company_id"] == int(company)]
+            have = dict(zip(mine["k"], mine["m"]))
+            counts["records"] += len(want)
+            counts["lost"] += len(want.keys() - have.keys())
+            counts["extra"] += len(have.keys() - want.keys())
+            counts["stale"] += sum(have[k] != want[k] for k in want.keys() & have.keys())
+    return counts
+
+
 def bench_kill_and_resume(kills: int, companies: int, seed: int = 7) -> None:
+    """``vnkit sync`` killed (SIGKILL) at random points ``kills`` times, then run to the end.
+
+    The kill points are spread over the length of an uninterrupted run of the same kind
+    (a first or ``--full`` run, or one that reads changes; both timed first, into a
+    folder of their own), so they land in every phase: starting up, signing in, reading
+    pages, writing files, listing them, moving watermarks, compacting. About one run in
+    five is ``--full`` (everything read again); every fifth run, a customer is changed
+    in the API first, so the runs that follow have changes to carry.
+    """
     rng = random.Random(seed)
     sandbox = vnkit.sandbox.start(data_module="vnkit.sandbox._firm")
     try:
         ids = [str(c.company_id) for c in sandbox.credentials.companies][:companies]
-        with tempfile.TemporaryDirectory() as folder:
-            command = [sys.executable, "-m", "vnkit", "sync", "--sandbox", sandbox.url,
-                       "--to", folder, "--no-progress", "--max-in-flight", "2"]
-            for company in ids:
-                command += ["--company", company]
-            killed_after = []
-            for _ in range(kills):
-                process = subprocess.Popen(command, stdout=subprocess.DEVNULL,
-                                           stderr=subprocess.DEVNULL)
-                delay = rng.uniform(0.5, 4.0)
-                time.sleep(delay)
-                finished = process.poll() is not None
-                process.kill()
-                process.wait()
-                killed_after.append(f"{delay:.1f}s" + (" (had finished)" if finished else ""))
-            final = subprocess.run(command, capture_output=True, text=True)
-            lost = duplicated = total = 0
-            for endpoint in ENDPOINTS:
-                got = vnkit.sql(f'select company_id, "{KEYS[endpoint]}" as k from {endpoint}',
-                                folder)
-                duplicated += int(got.duplicated().sum())
+        with tempfile.TemporaryDirectory() as folder, \
+                tempfile.TemporaryDirectory() as probe:
+            def command(to: str, full: bool = False) -> list[str]:
+                line = [sys.executable, "-m", "vnkit", "sync", "--sandbox", sandbox.url,
+                        "--to", to, "--no-progress", "--max-in-flight", "2"]
                 for company in ids:
-                    with connect(sandbox, company=company, progress=False) as client:
-                        truth = set(client.fetch(endpoint)[KEYS[endpoint]])
-                    have = set(got[got["company_id"] == int(company)]["k"])
-                    lost += len(truth - have)
-                    total += len(truth)
-            print(f"kill and resume: {kills} runs killed after {', '.join(killed_after)}; "
-                  f"final run exit code {final.returncode}; {total:,} records: "
-                  f"{lost} lost, {duplicated} duplicated")
+                    line += ["--company", company]
+                return line + (["--full"] if full else [])
+
+            lengths = []
+            for _ in range(2):  # a first run, then one that reads changes
+                started = time.perf_counter()
+                subprocess.run(command(probe), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, check=True)
+                lengths.append(time.perf_counter() - started)
+            whole, changes_only = lengths
+            writer = connect(sandbox, scopes="all", progress=False)
+            killed = finished = fulls = changes = 0
+            delays = []
+            for run in range(kills):
+                if run % 5 == 4:
+                    company = rng.choice(ids)
+                    writer.use_company(company)
+                    number = rng.choice(list(writer.fetch("customer")["number"]))
+                    writer.update("customer", number, {"name": f"Endret {run} AS"})
+                    changes += 1
+                full = rng.random() < 0.2
+                fulls += full
+                process = subprocess.Popen(command(folder, full), stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL)
+                # The first run and --full runs read everything; the others, changes.
+                longest = whole if full or not killed + finished or not finished else \
+                    changes_only
+                delay = rng.uniform(0.3, longest)
+                delays.append(delay)
+                try:
+                    process.wait(timeout=delay)
+                    finished += 1
+                except subprocess.TimeoutExpired:
+                    process.kill()  # SIGKILL: no clean-up of any kind
+                    process.wait()
+                    killed += 1
+            writer.close()
+            final = subprocess.run(command(folder), capture_output=True, text=True)
+            counts = _dataset_check(sandbox, ids, folder)
+            print(f"kill and resume: {kills} runs of `vnkit sync` ({len(ids)} companies, "
+                  f"{fulls} of them --full; uninterrupted, a first run takes {whole:.1f} s "
+                  f"and one that reads changes {changes_only:.1f} s); "
+                  f"{killed} killed with SIGKILL after {min(delays):.1f}-{max(delays):.1f} s, "
+                  f"{finished} finished before their kill; {changes} customers changed "
+                  f"between runs; final run exit code {final.returncode}")
+            print(f"kill and resume: {counts['records']:,} records: {counts['lost']} lost, "
+                  f"{counts['duplicated']} duplicated, {counts['extra']} extra, "
+                  f"{counts['stale']} stale")
     finally:
         sandbox.stop()
 
@@ -191,12 +289,20 @@ def bench_kill_and_resume(kills: int, companies: int, seed: int = 7) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--companies", type=int, default=300)
-    parser.add_argument("--kills", type=int, default=5)
+    parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--kill-companies", type=int, default=40)
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--only-memory", action="store_true")
+    parser.add_argument("--only-kills", action="store_true")
+    parser.add_argument("--only-companies", action="store_true")
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}")
+    if args.only_companies:
+        bench_many_companies(args.companies)
+        return
+    if args.only_kills:
+        bench_kill_and_resume(args.kills, args.kill_companies)
+        return
     if not args.only_memory:
         bench_many_companies(args.companies)
         bench_kill_and_resume(args.kills, args.kill_companies)

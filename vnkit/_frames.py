@@ -120,19 +120,32 @@ def _flatten_nested(name: str, column: Sequence[Any], kinds: set[type],
     _flatten_columns(column, name + ".", out)
 
 
-def combine(frames: Sequence[pd.DataFrame], *, keep: Sequence[bool] | None = None,
-            parse_dates: bool = True) -> pd.DataFrame:
-    """Pages normalised one by one, as one finished DataFrame (same as :func:`to_frame`).
+def concat_pages(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Pages normalised one by one, as one frame (not finished: see :func:`combine`).
 
-    ``keep``, if given, has one flag per row of ``frames`` taken in order; rows flagged
-    False (duplicates) are left out.
+    Putting pages together a few at a time, then those parts, gives the same frame
+    as all at once: columns in order of first appearance, each column's dtype the
+    common one of its pages (a page without the column counts as all missing).
     """
     import pandas as pd
 
     frames = [f for f in frames if len(f.columns)]
     if not frames:
         return pd.DataFrame()
-    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def combine(frames: Sequence[pd.DataFrame], *, keep: Sequence[bool] | None = None,
+            parse_dates: bool = True) -> pd.DataFrame:
+    """Pages normalised one by one, as one finished DataFrame (same as :func:`to_frame`).
+
+    ``keep``, if given, has one flag per row of ``frames`` taken in order; rows flagged
+    False (duplicates) are left out. ``frames`` may be parts already put together by
+    :func:`concat_pages`.
+    """
+    frame = concat_pages(frames)
+    if not len(frame.columns):
+        return frame
     if keep is not None:
         if len(keep) != len(frame):
             raise ValueError(f"keep has {len(keep)} flags for {len(frame)} rows")

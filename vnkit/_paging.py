@@ -66,21 +66,56 @@ class Page:
     number : int
         1-based page number.
     records : list of dict
-        The records as the API returned them.
+        The records as the API returned them (empty when ``frame`` holds them).
     total_count : int or None
         ``metadata.totalCount`` on this page (None when the endpoint gives none).
     max_page_size : int or None
         ``metadata.maxPageSize`` on this page.
+    frame : pandas.DataFrame or None
+        The records already flattened (``_frames.normalise``'s frame), for a run that
+        asked for frames (``Client.fetch``) and a body the native decoder took.
     """
 
     number: int
     records: list[dict[str, Any]] = field(repr=False)
     total_count: int | None = None
     max_page_size: int | None = None
+    frame: Any = field(default=None, repr=False)
+
+    @property
+    def count(self) -> int:
+        """Records on the page."""
+        return len(self.frame) if self.frame is not None else len(self.records)
+
+    def same_records(self, other: Page) -> bool:
+        """Whether ``other`` holds the very same records (an ignored ``pageNumber``)."""
+        if self.frame is not None and other.frame is not None:
+            return bool(self.frame.equals(other.frame))
+        if self.frame is None and other.frame is None:
+            return self.records == other.records
+        return False
 
     def __repr__(self) -> str:
-        return (f"Page(number={self.number}, records={len(self.records)}, "
+        return (f"Page(number={self.number}, records={self.count}, "
                 f"total_count={self.total_count}, max_page_size={self.max_page_size})")
+
+
+@dataclass(frozen=True)
+class FramePage:
+    """What a page fetcher returns for a body already decoded into a DataFrame."""
+
+    frame: Any
+
+
+def _frame_metadata(frame: Any) -> tuple[int | None, int | None]:
+    """``(totalCount, maxPageSize)`` from the first row of a decoded page."""
+    def first(name: str) -> int | None:
+        if name not in frame.columns or not len(frame):
+            return None
+        value = frame[name].iloc[0]
+        return None if value is None or value != value else int(value)  # NaN: none
+
+    return first("metadata.totalCount"), first("metadata.maxPageSize")
 
 
 def _metadata(records: Any) -> tuple[int | None, int | None]:
@@ -127,7 +162,8 @@ class Pager:
 
     def __init__(self, fetch_page: FetchPage, endpoint: str, params: dict[str, Any], *,
                  info: EndpointInfo, page_size: int | None = None, max_workers: int = 4,
-                 progress: bool = False, budget: Any = None, max_wait: float = 30.0):
+                 progress: bool = False, budget: Any = None, max_wait: float = 30.0,
+                 decode: Callable[[Any], Any] | None = None):
         self.endpoint = endpoint
         self.info = info
         self.params = dict(params)
@@ -145,6 +181,7 @@ class Pager:
         self.failed_pages: list[int] = []
         self._requested_size = page_size
         self._fetch_page = fetch_page
+        self._decode = decode
         self._started = False
         self.received = 0
         self._lock = threading.Lock()
@@ -152,6 +189,15 @@ class Pager:
         #: thread, only for pages that are part of the result (``Client.fetch`` starts
         #: building the page's part of the DataFrame there).
         self.on_page: Callable[[Page], None] | None = None
+        #: Whether the fetcher may hand back pages as DataFrames (``FramePage``):
+        #: ``Client.fetch`` sets it, so that pages are decoded and flattened in the page
+        #: threads, off the interpreter lock where the native decoder takes the body.
+        self.decode_frames = False
+        #: Held while ``fetch_page`` runs: at most ``max_workers`` requests at once,
+        #: while the pool has threads to spare, so that a page being decoded (``decode``,
+        #: outside the semaphore) does not keep the next one from being asked for (the
+        #: native decoder works without the interpreter lock).
+        self._wire = threading.BoundedSemaphore(self.max_workers)
 
     def __repr__(self) -> str:
         return (f"<Pager {self.endpoint!r} params={self.params!r} page_size={self.page_size} "
@@ -165,10 +211,18 @@ class Pager:
             params["pageSize"] = size
         with self._lock:
             self.calls += 1
-        records = _as_records(self._fetch_page(params))
-        total, max_size = _metadata(records)
+        with self._wire:
+            body = self._fetch_page(params)
+        if self._decode is not None:
+            body = self._decode(body)
+        if isinstance(body, FramePage):
+            page = Page(number or 1, [], *_frame_metadata(body.frame), frame=body.frame)
+        else:
+            records = _as_records(body)
+            page = Page(number or 1, records, *_metadata(records))
+        total = page.total_count
         with self._lock:
-            self.received += len(records)
+            self.received += page.count
             # "The last totalCount" is the one that arrived last, whatever its page.
             if total is not None:
                 self.total_count = total
@@ -176,7 +230,7 @@ class Pager:
                                         else min(self.min_total_count, total))
                 self.max_total_count = (total if self.max_total_count is None
                                         else max(self.max_total_count, total))
-        return Page(number or 1, records, total, max_size)
+        return page
 
     @property
     def stable(self) -> bool:
@@ -211,33 +265,32 @@ class Pager:
         self.first_total_count = first.total_count
         if first.total_count is None:
             yield first
-            if first.records:
+            if first.count:
                 yield from self._until_short_page(first)
             return
         size = min(requested, first.max_page_size or requested)
-        if first.records and len(first.records) < size and first.total_count > len(
-                first.records):
+        if first.count and first.count < size and first.total_count > first.count:
             # The API gave fewer records than it said it would: page by what it gives,
             # or page 2 would start past records it never showed.
-            size = len(first.records)
+            size = first.count
         self.page_size = size
         yield first
-        if first.records:
+        if first.count:
             yield from self._remaining(size)
 
     def _until_short_page(self, first: Page) -> Iterator[Page]:
         """No metadata (``vatCategory``): read on until a short or empty page."""
-        size = len(first.records)
+        size = first.count
         self.page_size = size
-        previous = first.records
+        previous = first
         for number in range(2, MAX_PAGES):
             page = self._get(number, size)
-            if not page.records or page.records == previous:
+            if not page.count or page.same_records(previous):
                 return  # empty, or an endpoint that ignores pageNumber
             yield page
-            if len(page.records) < size:
+            if page.count < size:
                 return
-            previous = page.records
+            previous = page
 
     def _pages_needed(self, size: int) -> int:
         return min(MAX_PAGES, max(1, math.ceil((self.total_count or 0) / size)))
@@ -252,7 +305,8 @@ class Pager:
         # wait in ``inflight`` for their turn). Only how far the run may get ahead of
         # the page being handed out is bounded.
         ahead = self.max_workers * LOOKAHEAD
-        pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="vnkit-page")
+        # Twice the threads of the requests allowed on the wire (see ``_wire``).
+        pool = ThreadPoolExecutor(2 * self.max_workers, thread_name_prefix="vnkit-page")
         inflight: dict[int, Future[Page]] = {}
         next_to_submit = next_to_yield = 2
         try:
@@ -368,6 +422,27 @@ class FirstSeen:
             values: list[Any] = [record.get(field) for record in records]
         else:
             values = [tuple(record.get(f) for f in self.key) for record in records]
+        return self._flags(values)
+
+    def mask_page(self, page: Page) -> list[bool]:
+        """:meth:`mask` of a page, whether it holds records or a decoded frame."""
+        if page.frame is None:
+            return self.mask(page.records)
+        frame = page.frame
+        if not self.key:
+            return [True] * len(frame)
+        columns = []
+        for name in self.key:
+            if name in frame.columns:
+                # A missing value is NaN in a frame and None in a record.
+                columns.append([None if v is None or v != v else v
+                                for v in frame[name].tolist()])
+            else:
+                columns.append([None] * len(frame))
+        return self._flags(columns[0] if len(columns) == 1 else list(zip(*columns)))
+
+    def _flags(self, values: list[Any]) -> list[bool]:
+        if len(self.key) > 1:
             values = [None if all(v is None for v in value) else value for value in values]
         seen = self._seen
         flags = []
@@ -425,11 +500,13 @@ def _gather(pager: Pager, keep_records: bool) -> tuple[list[Any], int, str | Non
     that does not add up, or None.
     """
     first_seen = FirstSeen(pager.info.key)
+    if keep_records:
+        pager.decode_frames = False  # the records themselves are the answer
     kept: list[Any] = []
     unique = received = pages = 0
     with cyclic_gc_paused():
         for page in pager:
-            flags = first_seen.mask(page.records)
+            flags = first_seen.mask_page(page)
             if keep_records:
                 kept.extend(record for record, keep in zip(page.records, flags) if keep)
             else:

@@ -36,6 +36,15 @@ Compact
     Every run that finds changes adds a small file to a partition; once a partition
     holds more than ``compact_after`` files they are rewritten as one (DuckDB, one row
     per key: the latest), and the swap goes through the state like any other write.
+Deletions
+    The API does not list what it deleted, and a changes-since read cannot see a record
+    that is gone. A run that reads everything (``full=True``) knows every key the API
+    still has; with ``deletions="check"`` every run also asks for the endpoint's whole
+    ``totalCount`` (one call, one record) and, when it is below the keys held, lists the
+    keys (a read of every page). Held keys the API no longer lists are dropped by
+    rewriting the partition without them, swapped in like a compaction: a run killed
+    before the swap leaves the old files as data, and the next check finds the
+    difference again.
 """
 
 from __future__ import annotations
@@ -76,6 +85,9 @@ COMPACT_AFTER = 8
 
 #: Passes over an endpoint whose count moved while its pages were read.
 MAX_PASSES = 3
+
+#: How deleted records are found (see ``sync``'s ``deletions``).
+DELETIONS = ("full", "check", "never")
 
 _CURSOR = "lastModifiedDateTime"
 _TMP = "_tmp"
@@ -143,6 +155,8 @@ class EndpointResult:
         Records already stored with the same modification time (the overlap).
     written : int
         Rows written to Parquet.
+    deleted : int
+        Keys dropped from the dataset because the API no longer lists them.
     calls : int
         API requests made for this endpoint.
     """
@@ -157,6 +171,7 @@ class EndpointResult:
     unique: int = 0
     unchanged: int = 0
     written: int = 0
+    deleted: int = 0
     calls: int = 0
     seconds: float = 0.0
     message: str | None = None
@@ -183,6 +198,11 @@ class SyncReport:
         return sum(r.written for r in self.results)
 
     @property
+    def rows_deleted(self) -> int:
+        """Keys dropped because the API no longer lists them."""
+        return sum(r.deleted for r in self.results)
+
+    @property
     def problems(self) -> list[EndpointResult]:
         """The results that are not ``ok``."""
         return [r for r in self.results if r.status != "ok"]
@@ -204,7 +224,9 @@ class SyncReport:
                   for s in ("ok", "incomplete", "failed")}
         text = (f"<SyncReport {companies} companies x {endpoints} endpoints: "
                 f"{counts['ok']} ok, {counts['incomplete']} incomplete, {counts['failed']} "
-                f"failed; {self.rows_written:,} rows written, {self.calls:,} calls>")
+                f"failed; {self.rows_written:,} rows written, "
+                + (f"{self.rows_deleted:,} deleted, " if self.rows_deleted else "")
+                + f"{self.calls:,} calls>")
         for r in self.problems[:10]:
             text += f"\n  {r.status}: company {r.company_id} {r.endpoint}: {r.message}"
         if len(self.problems) > 10:
@@ -314,6 +336,7 @@ class _Job:
     rows_per_file: int
     full: bool
     compact_after: int = 0
+    deletions: str = "full"
 
 
 def _sync_endpoint(job: _Job, client: Client, company_id: str, company: str | None,
@@ -352,12 +375,16 @@ def _sync_endpoint(job: _Job, client: Client, company_id: str, company: str | No
     calls = 0
     pager = None
     counted = False
+    # A read of everything lists every key the API still has (see ``_reconcile``).
+    listing: set[str] | None = None
     try:
         for _ in range(MAX_PASSES):
             pager = client.pages(endpoint, progress=False, **filters)
             counted = False
             seen = FirstSeen(info.key)
             result.received = result.unique = result.unchanged = 0
+            listing = set() if not filters and info.key and job.deletions != "never" \
+                else None
             for page in pager:
                 flags = seen.mask(page.records)
                 keep = []
@@ -368,6 +395,8 @@ def _sync_endpoint(job: _Job, client: Client, company_id: str, company: str | No
                     modified: str | None = record.get(_CURSOR)
                     when = _parse_time(modified)
                     key = key_of(record)
+                    if listing is not None and key is not None:
+                        listing.add(key)
                     if when is not None:
                         if newest is None or when > newest:
                             newest = when
@@ -426,6 +455,11 @@ def _sync_endpoint(job: _Job, client: Client, company_id: str, company: str | No
             new_tail = {k: m for k, (when, m) in near.items() if when >= floor}
             job.state.advance(company_id, endpoint, floor.isoformat(timespec="milliseconds"),
                               newest.isoformat(timespec="milliseconds"), new_tail)
+        try:
+            _find_deletions(job, client, company_id, endpoint, result, listing,
+                            pager.stable if pager is not None else False)
+        except Exception as exc:  # noqa: BLE001 - the data is safe; look again next time
+            result.message = f"deletion check failed ({type(exc).__name__}: {exc})"
         if job.compact_after and len(job.state.files(
                 endpoint=endpoint, company_id=company_id)) > job.compact_after:
             try:
@@ -444,35 +478,60 @@ def _record(job: _Job, result: EndpointResult, started: float) -> None:
                          finished=time.time(), status=result.status, since=result.since,
                          expected=result.expected, received=result.received,
                          unique_records=result.unique, unchanged=result.unchanged,
-                         written=result.written, calls=result.calls,
+                         written=result.written, deleted=result.deleted,
+                         calls=result.calls,
                          message=result.message)
 
 
-def compact_partition(job: _Job, company_id: str, endpoint: str) -> int:
+def _source(job: _Job, files: list[str]) -> str:
+    from ._sql import _literal
+
+    return (f"read_parquet([{', '.join(_literal(str(job.root / f)) for f in files)}], "
+            f"hive_partitioning = false, union_by_name = true)")
+
+
+def _key_sql(key: tuple[str, ...]) -> str:
+    """The SQL of a record's key as text, as ``_key_of`` writes it in Python."""
+    from ._sql import _quote
+
+    if len(key) == 1:
+        return f"CAST({_quote(key[0])} AS VARCHAR)"
+    return ("concat_ws(chr(31), " + ", ".join(
+        f"coalesce(CAST({_quote(k)} AS VARCHAR), 'None')" for k in key) + ")")
+
+
+def compact_partition(job: _Job, company_id: str, endpoint: str, *,
+                      keep: set[str] | None = None) -> int:
     """Rewrite a partition's files as one, keeping the latest copy of each key.
 
-    The new file is written under ``_tmp/``, renamed into place, and swapped for the old
-    ones in one state transaction; the old files are deleted afterwards (a run killed
-    before that leaves them unlisted, and the next run removes them). Returns the number
-    of files replaced (0 when there was nothing to do).
+    With ``keep`` (keys as text), rows of any other key are left out: the records the
+    API deleted. The new file is written under ``_tmp/``, renamed into place, and
+    swapped for the old ones in one state transaction; the old files are deleted
+    afterwards (a run killed before that leaves them unlisted, and the next run removes
+    them). Returns the number of files replaced (0 when there was nothing to do).
     """
     import duckdb
 
     from ._sql import _literal, _quote
 
     files = [path for path, *_ in job.state.files(endpoint=endpoint, company_id=company_id)]
-    if len(files) < 2:
+    if len(files) < (1 if keep is not None else 2):
         return 0
     key = _endpoints.lookup(endpoint).key
-    source = (f"read_parquet([{', '.join(_literal(str(job.root / f)) for f in files)}], "
-              f"hive_partitioning = false, union_by_name = true)")
-    query = f"SELECT * FROM {source}"
-    if key:
-        query += (f" QUALIFY row_number() OVER (PARTITION BY {', '.join(map(_quote, key))} "
-                  f"ORDER BY {_quote(_CURSOR)} DESC NULLS LAST, _synced_at DESC) = 1")
-    tmp = job.root / _TMP / f"{uuid.uuid4().hex}.parquet"
+    query = f"SELECT * FROM {_source(job, files)}"
     con = duckdb.connect()
     try:
+        if keep is not None and key:
+            import pyarrow as pa
+
+            con.register("vnkit_listed", pa.table({"k": pa.array(sorted(keep),
+                                                                 pa.string())}))
+            query += f" WHERE {_key_sql(key)} IN (SELECT k FROM vnkit_listed)"
+        if key:
+            query += (f" QUALIFY row_number() OVER (PARTITION BY "
+                      f"{', '.join(map(_quote, key))} ORDER BY {_quote(_CURSOR)} DESC "
+                      f"NULLS LAST, _synced_at DESC) = 1")
+        tmp = job.root / _TMP / f"{uuid.uuid4().hex}.parquet"
         con.execute(f"COPY ({query}) TO {_literal(str(tmp))} (FORMAT parquet, "
                     f"COMPRESSION zstd)")
         rows = con.execute(f"SELECT count(*) FROM read_parquet({_literal(str(tmp))})"
@@ -481,7 +540,7 @@ def compact_partition(job: _Job, company_id: str, endpoint: str) -> int:
         con.close()
     _fsync(tmp)
     directory = job.root / f"endpoint={endpoint}" / f"company_id={company_id}"
-    final = directory / f"part-{job.run_id}-compacted.parquet"
+    final = directory / f"part-{job.run_id}-{uuid.uuid4().hex[:6]}-compacted.parquet"
     os.replace(tmp, final)
     _fsync(directory)
     job.state.replace_files(files, (final.relative_to(job.root).as_posix(), company_id,
@@ -489,6 +548,90 @@ def compact_partition(job: _Job, company_id: str, endpoint: str) -> int:
     for old in files:
         (job.root / old).unlink(missing_ok=True)
     return len(files)
+
+
+def held_keys(job: _Job, company_id: str, endpoint: str) -> set[str]:
+    """The keys (as text) the dataset holds for a company's endpoint."""
+    import duckdb
+
+    files = [path for path, *_ in job.state.files(endpoint=endpoint, company_id=company_id)]
+    key = _endpoints.lookup(endpoint).key
+    if not files or not key:
+        return set()
+    con = duckdb.connect()
+    try:
+        rows = con.execute(f"SELECT DISTINCT {_key_sql(key)} FROM {_source(job, files)}"
+                           ).fetchall()
+    finally:
+        con.close()
+    return {row[0] for row in rows if row[0] is not None}
+
+
+def _find_deletions(job: _Job, client: Client, company_id: str, endpoint: str,
+                    result: EndpointResult, listing: set[str] | None, stable: bool) -> None:
+    """Drop the held keys the API no longer lists (see the module's notes).
+
+    ``listing`` is every key a complete read of everything saw (None when the run read
+    only changes). Nothing is dropped on a listing that is not known to be complete.
+    """
+    key = _endpoints.lookup(endpoint).key
+    if job.deletions == "never" or not key:
+        return
+    if listing is None:
+        if job.deletions != "check":
+            return
+        # The whole count, in one call of one record.
+        first = client.get(endpoint, pageNumber=1, pageSize=1)
+        result.calls += 1
+        meta = first[0].get("metadata") if isinstance(first, list) and first else None
+        total = int(meta["totalCount"]) if isinstance(meta, dict) and \
+            meta.get("totalCount") is not None else (0 if first == [] else None)
+        if total is None:
+            return  # the endpoint does not count: nothing to compare with
+        rows_held = sum(rows for *_, rows in job.state.files(endpoint=endpoint,
+                                                             company_id=company_id))
+        if total >= rows_held:
+            return  # the rows held (copies included) bound the keys held
+        if total >= len(held_keys(job, company_id, endpoint)):
+            return
+        listing = _list_keys(client, endpoint, result)
+        if listing is None:
+            return
+    elif not stable or (result.expected is not None and len(listing) < result.expected):
+        # A count that moved while the pages were read may have shifted a record past
+        # them: only a listing that held still says what is gone.
+        return
+    elif all(f"part-{job.run_id}-" in path for path, *_ in job.state.files(
+            endpoint=endpoint, company_id=company_id)):
+        return  # a first run: everything held was just read
+    held = held_keys(job, company_id, endpoint)
+    gone = held - listing
+    if gone:
+        compact_partition(job, company_id, endpoint, keep=listing)
+        result.deleted = len(gone)
+
+
+def _list_keys(client: Client, endpoint: str, result: EndpointResult) -> set[str] | None:
+    """Every key the API lists now (a read of every page), or None if it fell short."""
+    from ._paging import FirstSeen
+
+    info = _endpoints.lookup(endpoint)
+    key_of = _key_of(info.key)
+    for _ in range(MAX_PASSES):
+        pager = client.pages(endpoint, progress=False)
+        seen = FirstSeen(info.key)
+        keys: set[str] = set()
+        for page in pager:
+            for record, first in zip(page.records, seen.mask(page.records)):
+                key = key_of(record)
+                if first and key is not None:
+                    keys.add(key)
+        result.calls += pager.calls
+        if pager.stable and (pager.total_count is None or len(keys) >= pager.total_count):
+            return keys
+        if pager.stable:
+            return None  # short on a count that held still: the next run asks again
+    return None
 
 
 # -- the dataset folder --------------------------------------------------------------------
@@ -636,8 +779,8 @@ def sync(target: Any = None, *, to: str | os.PathLike = "vnkit-data",
          endpoints: Sequence[str] = DEFAULT_ENDPOINTS, overlap: timedelta | float =
          DEFAULT_OVERLAP, max_in_flight: int = 8, page_workers: int = 2,
          company_workers: int | None = None, progress: bool = True, full: bool = False,
-         rows_per_file: int = ROWS_PER_FILE, compact_after: int = COMPACT_AFTER
-         ) -> SyncReport:
+         rows_per_file: int = ROWS_PER_FILE, compact_after: int = COMPACT_AFTER,
+         deletions: str = "full") -> SyncReport:
     """Pull list endpoints of many companies into a Parquet dataset, incrementally.
 
     Parameters
@@ -671,6 +814,12 @@ def sync(target: Any = None, *, to: str | os.PathLike = "vnkit-data",
     compact_after : int
         Rewrite a company's endpoint as one file once it has more files than this
         (0: never).
+    deletions : {"full", "check", "never"}
+        How records deleted in the API leave the dataset. ``"full"``: on runs that read
+        everything (``full=True``, a company's first run), held keys the API did not
+        list are dropped. ``"check"``: also on every other run, at the cost of one call
+        per company and endpoint (the whole ``totalCount``), and of a read of every page
+        when that count is below the keys held. ``"never"``: rows stay.
 
     Returns
     -------
@@ -688,6 +837,9 @@ def sync(target: Any = None, *, to: str | os.PathLike = "vnkit-data",
         raise ConfigurationError("no endpoints to sync", hint="e.g. endpoints=('customer',)")
     if not isinstance(overlap, timedelta):
         overlap = timedelta(seconds=float(overlap))
+    if deletions not in DELETIONS:
+        raise ConfigurationError(f"deletions must be one of {', '.join(DELETIONS)}, "
+                                 f"not {deletions!r}")
     if max_in_flight < 1 or page_workers < 1:
         raise ConfigurationError("max_in_flight and page_workers must be at least 1")
     page_workers = min(page_workers, max_in_flight)
@@ -708,7 +860,7 @@ def sync(target: Any = None, *, to: str | os.PathLike = "vnkit-data",
             remove_leftovers(root, state)
             clients, owned = _company_clients(target, companies, adapter, page_workers)
             job = _Job(root, state, run_id, overlap, int(rows_per_file), bool(full),
-                       int(compact_after))
+                       int(compact_after), deletions)
             bars = _Progress(progress, len(clients) * len(endpoints), len(endpoints))
 
             def one_company(entry: tuple[str, str | None, Client]) -> list[EndpointResult]:

@@ -41,7 +41,8 @@ CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT NOT NULL, company_id TEXT NOT NULL, endpoint TEXT NOT NULL,
     started REAL, finished REAL, status TEXT, since TEXT, expected INTEGER,
     received INTEGER, unique_records INTEGER, unchanged INTEGER, written INTEGER,
-    calls INTEGER, message TEXT, PRIMARY KEY (run_id, company_id, endpoint));
+    calls INTEGER, message TEXT, deleted INTEGER,
+    PRIMARY KEY (run_id, company_id, endpoint));
 """
 
 
@@ -58,6 +59,9 @@ class SyncState:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.executescript(_SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(runs)")}
+        if "deleted" not in columns:  # a dataset synced before deletions were tracked
+            self._conn.execute("ALTER TABLE runs ADD COLUMN deleted INTEGER")
 
     def close(self) -> None:
         with self._lock:
@@ -131,9 +135,10 @@ class SyncState:
     # -- runs ----------------------------------------------------------------------------------
     def record_run(self, run_id: str, company_id: str, endpoint: str, **values: Any) -> None:
         columns = ["started", "finished", "status", "since", "expected", "received",
-                   "unique_records", "unchanged", "written", "calls", "message"]
+                   "unique_records", "unchanged", "written", "calls", "message", "deleted"]
         with self._transaction() as conn:
-            conn.execute(f"INSERT OR REPLACE INTO runs VALUES ({','.join('?' * 14)})",
+            conn.execute(f"INSERT OR REPLACE INTO runs (run_id, company_id, endpoint, "
+                         f"{', '.join(columns)}) VALUES ({','.join('?' * 15)})",
                          (run_id, company_id, endpoint, *[values.get(c) for c in columns]))
 
     def runs(self, run_id: str | None = None) -> list[dict[str, Any]]:

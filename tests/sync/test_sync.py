@@ -255,3 +255,99 @@ def test_a_company_over_its_budget_fails_alone_and_says_why(company_ids, tmp_pat
     for company_id in company_ids[:2]:
         remaining, limit = report.budgets[company_id]
         assert limit == 4 and remaining == 0
+
+
+def _new_invoice(writer, company) -> str:
+    """An invoice on Hold (the API deletes only those and Balanced ones)."""
+    writer.use_company(company)
+    customer = writer.fetch("customer")["number"].iloc[0]
+    item = writer.fetch("inventory")["inventoryNumber"].iloc[0]
+    return writer.create("customerinvoice", {
+        "customerNumber": customer, "invoiceLines": [vnkit.line(inventoryNumber=item)]})
+
+
+def _delete(writer, company, number) -> str:
+    writer.use_company(company)
+    writer.delete("customerinvoice", number)
+    return number
+
+
+def test_a_record_deleted_in_the_api_leaves_the_dataset_on_a_checked_run(
+        firm, company_ids, writer, tmp_path):
+    company = company_ids[3]
+    number = _new_invoice(writer, company)
+    vnkit.sync(firm, to=tmp_path, companies=[company], endpoints=["customerinvoice"],
+               progress=False)
+    _delete(writer, company, number)
+    query = "select count(*) as n from customerinvoice where \"referenceNumber\" = ?"
+    # An incremental run cannot see a deletion, and by default does not look for one.
+    plain = vnkit.sync(firm, to=tmp_path, companies=[company], endpoints=["customerinvoice"],
+                       progress=False)
+    assert plain.ok and plain.rows_deleted == 0 and plain.calls == 1
+    assert vnkit.sql(query, tmp_path, params=[number])["n"].iloc[0] == 1
+    checked = vnkit.sync(firm, to=tmp_path, companies=[company],
+                         endpoints=["customerinvoice"], progress=False, deletions="check")
+    assert checked.ok, checked
+    assert checked.rows_deleted == 1
+    # the changes, the whole count, then every page of keys (one page here)
+    assert checked.calls == 3
+    assert vnkit.sql(query, tmp_path, params=[number])["n"].iloc[0] == 0
+    truth = _truth(firm, company, "customerinvoice")
+    held = vnkit.sql("select \"referenceNumber\" from customerinvoice", tmp_path)
+    assert sorted(held["referenceNumber"]) == sorted(truth["referenceNumber"])
+    # the swap went through the state: one file, no leftovers on disk
+    state = SyncState(tmp_path)
+    try:
+        listed = {p for p, *_ in state.files()}
+        assert state.runs(checked.run_id)[0]["deleted"] == 1
+    finally:
+        state.close()
+    on_disk = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.parquet")}
+    assert on_disk == listed and len(listed) == 1
+    # nothing more to drop: the next checked run spends two calls
+    again = vnkit.sync(firm, to=tmp_path, companies=[company], endpoints=["customerinvoice"],
+                       progress=False, deletions="check")
+    assert again.ok and again.rows_deleted == 0 and again.calls == 2
+
+
+def test_a_full_run_drops_what_the_api_no_longer_lists(firm, company_ids, writer, tmp_path):
+    company = company_ids[0]
+    number = _new_invoice(writer, company)
+    vnkit.sync(firm, to=tmp_path, companies=[company], endpoints=["customerinvoice"],
+               progress=False)
+    _delete(writer, company, number)
+    full = vnkit.sync(firm, to=tmp_path, companies=[company], endpoints=["customerinvoice"],
+                      progress=False, full=True)
+    assert full.ok and full.rows_deleted == 1 and full.calls == 1
+    held = vnkit.sql("select \"referenceNumber\" from customerinvoice", tmp_path)
+    assert number not in set(held["referenceNumber"])
+    assert len(held) == len(_truth(firm, company, "customerinvoice"))
+
+
+def test_a_deletion_swap_killed_before_the_state_moves_is_redone(
+        firm, company_ids, writer, tmp_path, monkeypatch):
+    company = company_ids[1]
+    number = _new_invoice(writer, company)
+    vnkit.sync(firm, to=tmp_path, companies=[company], endpoints=["customerinvoice"],
+               progress=False)
+    _delete(writer, company, number)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt  # as if the process died between rename and swap
+
+    monkeypatch.setattr(SyncState, "replace_files", killed)
+    with pytest.raises(KeyboardInterrupt):
+        vnkit.sync(firm, to=tmp_path, companies=[company], endpoints=["customerinvoice"],
+                   progress=False, deletions="check")
+    monkeypatch.undo()
+    query = "select count(*) as n from customerinvoice where \"referenceNumber\" = ?"
+    assert vnkit.sql(query, tmp_path, params=[number])["n"].iloc[0] == 1  # old files: data
+    redone = vnkit.sync(firm, to=tmp_path, companies=[company],
+                        endpoints=["customerinvoice"], progress=False, deletions="check")
+    assert redone.ok and redone.rows_deleted == 1
+    assert vnkit.sql(query, tmp_path, params=[number])["n"].iloc[0] == 0
+
+
+def test_deletions_must_be_a_known_mode(tmp_path):
+    with pytest.raises(vnkit.ConfigurationError, match="deletions"):
+        vnkit.sync(None, to=tmp_path, deletions="sometimes")
