@@ -39,6 +39,8 @@ def _sandbox_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _sync_parser(sub: argparse._SubParsersAction) -> None:
+    from vnkit._sync import DELETIONS  # light: pyarrow loads only when a sync writes
+
     p = sub.add_parser("sync", help="pull companies' list endpoints into a Parquet dataset",
                        description="Sync list endpoints of many companies into a Parquet "
                                    "dataset, incrementally (see vnkit.sync).")
@@ -57,6 +59,10 @@ def _sync_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--page-workers", type=int, default=2,
                    help="concurrent pages within one company's endpoint (default 2)")
     p.add_argument("--full", action="store_true", help="ignore the watermarks, read all")
+    p.add_argument("--deletions", choices=DELETIONS, default="full",
+                   help="how records deleted in the API leave the dataset: on --full runs "
+                        "(default), checked on every run (one extra call per company and "
+                        "endpoint), or never")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -76,7 +82,8 @@ def _run_sync(args: argparse.Namespace) -> int:
         report = sync(client, to=args.to, companies=args.company,
                       endpoints=args.endpoint or DEFAULT_ENDPOINTS, overlap=overlap,
                       max_in_flight=args.max_in_flight, page_workers=args.page_workers,
-                      full=args.full, progress=not args.no_progress)
+                      full=args.full, deletions=args.deletions,
+                      progress=not args.no_progress)
     finally:
         client.close()
     print(repr(report))

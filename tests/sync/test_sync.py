@@ -310,6 +310,23 @@ def test_a_record_deleted_in_the_api_leaves_the_dataset_on_a_checked_run(
     assert again.ok and again.rows_deleted == 0 and again.calls == 2
 
 
+def test_command_line_checks_for_deletions_when_asked(firm, company_ids, writer, tmp_path,
+                                                      capsys):
+    from vnkit.__main__ import main
+
+    company = company_ids[-1]
+    number = _new_invoice(writer, company)
+    args = ["sync", "--sandbox", firm.url, "--to", str(tmp_path), "--company", company,
+            "--endpoint", "customerinvoice", "--no-progress"]
+    assert main(args) == 0
+    _delete(writer, company, number)
+    capsys.readouterr()
+    assert main([*args, "--deletions", "check"]) == 0
+    assert "3 calls" in capsys.readouterr().out  # changes, the count, the keys
+    query = "select count(*) as n from customerinvoice where \"referenceNumber\" = ?"
+    assert vnkit.sql(query, tmp_path, params=[number])["n"].iloc[0] == 0
+
+
 def test_a_full_run_drops_what_the_api_no_longer_lists(firm, company_ids, writer, tmp_path):
     company = company_ids[0]
     number = _new_invoice(writer, company)
