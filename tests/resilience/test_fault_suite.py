@@ -21,6 +21,7 @@ import random
 import time
 from collections import Counter
 
+import pytest
 from vnkit_resilience_helpers import ARTICLE_COMPANY
 
 import vnkit
@@ -30,6 +31,21 @@ SCENARIOS = 400
 SEED = 20260301
 KINDS = ["429", "500", "502", "503", "504", "drop", "slow"]
 PAGE_ONE_ERRORS = (vnkit.ServerError, vnkit.RateLimitError, vnkit.TransportError)
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory):
+    """A sandbox of its own: the suite creates customers in the article company, which
+    nothing can delete, and the shared sandbox's tests count that company's customers
+    (this suite too: exactly 30 Active ones before it starts)."""
+    from vnkit import sandbox
+
+    db = tmp_path_factory.mktemp("fault-suite") / "sandbox.sqlite3"
+    handle = sandbox.start(db=db, reset=True, generation_timeout=1800, quiet=True)
+    try:
+        yield handle
+    finally:
+        handle.stop()
 
 
 def _plan(rng: random.Random, seed: int, post: bool) -> dict:
