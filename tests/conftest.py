@@ -29,7 +29,7 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from vnkit_app_helpers import AppSandbox, in_process_app
+from vnkit_sandboxes import AppSandbox, in_process_app, own_sandbox
 
 from vnkit import sandbox as sandbox_module
 from vnkit.sandbox import Settings
@@ -46,12 +46,8 @@ DEFAULT_RATE = {"test": _DEFAULTS.rate_limit_test,
 @pytest.fixture(scope="session")
 def standard_sandbox(tmp_path_factory) -> Iterator[sandbox_module.Sandbox]:
     """The session's shared sandbox process (default settings, standard demo data)."""
-    db = tmp_path_factory.mktemp("standard") / "sandbox.sqlite3"
-    handle = sandbox_module.start(db=db, reset=True, generation_timeout=1800, quiet=True)
-    try:
+    with own_sandbox(tmp_path_factory.mktemp("standard")) as handle:
         yield handle
-    finally:
-        handle.stop()
 
 
 def _rate_settings(state: dict) -> dict:

@@ -19,18 +19,13 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from vnkit_resilience_helpers import Admin  # noqa: E402
+from vnkit_sandboxes import own_sandbox  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def box(tmp_path_factory):
-    from vnkit import sandbox
-
-    db = tmp_path_factory.mktemp("resilience") / "sandbox.sqlite3"
-    handle = sandbox.start(db=db, reset=True, generation_timeout=1800, quiet=True)
-    try:
+    with own_sandbox(tmp_path_factory.mktemp("resilience")) as handle:
         yield handle
-    finally:
-        handle.stop()
 
 
 @pytest.fixture

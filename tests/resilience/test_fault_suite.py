@@ -23,6 +23,7 @@ from collections import Counter
 
 import pytest
 from vnkit_resilience_helpers import ARTICLE_COMPANY
+from vnkit_sandboxes import own_sandbox
 
 import vnkit
 from vnkit._retry import default_adapter
@@ -38,14 +39,8 @@ def box(tmp_path_factory):
     """A sandbox of its own: the suite creates customers in the article company, which
     nothing can delete, and the shared sandbox's tests count that company's customers
     (this suite too: exactly 30 Active ones before it starts)."""
-    from vnkit import sandbox
-
-    db = tmp_path_factory.mktemp("fault-suite") / "sandbox.sqlite3"
-    handle = sandbox.start(db=db, reset=True, generation_timeout=1800, quiet=True)
-    try:
+    with own_sandbox(tmp_path_factory.mktemp("fault-suite")) as handle:
         yield handle
-    finally:
-        handle.stop()
 
 
 def _plan(rng: random.Random, seed: int, post: bool) -> dict:

@@ -11,7 +11,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from vnkit import sandbox as sandbox_module  # noqa: E402
+from vnkit_sandboxes import own_sandbox  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +27,6 @@ def short_box(tmp_path_factory, box):  # after `box`, so the demo data exists
     A process of its own: the lifetimes are start-time settings, with no admin call to
     change them on the shared sandbox.
     """
-    db = tmp_path_factory.mktemp("signin-short") / "sandbox.sqlite3"
-    handle = sandbox_module.start(db=db, reset=True, code_ttl=1, token_ttl=2, quiet=True)
-    yield handle
-    handle.stop()
+    with own_sandbox(tmp_path_factory.mktemp("signin-short"), code_ttl=1,
+                     token_ttl=2) as handle:
+        yield handle

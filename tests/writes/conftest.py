@@ -20,9 +20,8 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
+from vnkit_sandboxes import own_sandbox  # noqa: E402
 from vnkit_writes_helpers import Http  # noqa: E402
-
-from vnkit import sandbox  # noqa: E402
 
 ARTICLE_COMPANY = 2310401  # Nordlys Handel AS: the articles' examples
 
@@ -46,8 +45,5 @@ def net_http(standard_sandbox) -> Http:
 def client_box(tmp_path_factory):
     """A process of its own: the client creates customers in the article company, which
     nothing can delete, and the shared sandbox's tests count that company's customers."""
-    tmp = tmp_path_factory.mktemp("writes")
-    handle = sandbox.start(db=tmp / "writes.sqlite3", reset=True, generation_timeout=1800,
-                           quiet=True)
-    yield handle
-    handle.stop()
+    with own_sandbox(tmp_path_factory.mktemp("writes")) as handle:
+        yield handle

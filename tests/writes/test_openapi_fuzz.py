@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
-from vnkit_app_helpers import in_process_app
+from vnkit_sandboxes import in_process_app
 from vnkit_writes_helpers import Http
 
 from vnkit._surface import surface

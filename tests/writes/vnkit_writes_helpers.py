@@ -14,7 +14,7 @@ class Http:
     """Raw requests to one sandbox as the article company, with every scope.
 
     ``box`` is a sandbox process (called over loopback HTTP) or an in-process app
-    (``vnkit_app_helpers.AppSandbox``, called through its ``TestClient``).
+    (``vnkit_sandboxes.AppSandbox``, called through its ``TestClient``).
     """
 
     def __init__(self, box, company: int, scope: str = ALL_SCOPES):

@@ -1,5 +1,5 @@
-"""The sandbox app served in-process for server tests (a module with a name no test
-folder uses, so any test file can import it)."""
+"""Sandboxes for tests: a process on a working copy of its own, or the app in-process
+(a module with a name no test folder uses, so any test file can import it)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,23 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from vnkit import sandbox
 from vnkit.sandbox import Settings
+
+
+@contextlib.contextmanager
+def own_sandbox(folder: Path, **settings) -> Iterator[sandbox.Sandbox]:
+    """A sandbox process on a fresh working copy in ``folder``, stopped on exit.
+
+    ``settings`` are :class:`~vnkit.sandbox.Settings` fields. A first start on a machine
+    generates the demo data, hence the long allowance.
+    """
+    handle = sandbox.start(db=folder / "sandbox.sqlite3", reset=True, generation_timeout=1800,
+                           quiet=True, **settings)
+    try:
+        yield handle
+    finally:
+        handle.stop()
 
 
 class AppSandbox:
