@@ -1,7 +1,7 @@
-"""Fixtures of the attachment tests: a sandbox on the real demo data, over loopback.
+"""Fixtures of the attachment tests: the session's shared sandbox, over loopback.
 
-The working database is a temporary copy (``db=`` under pytest's temporary area), so
-uploads never reach other tests' sandboxes. The template is the machine's cached one.
+Uploads attach files to existing documents; no other test counts attachments or reads
+the documents' attachment lists, so they share the sandbox.
 """
 
 from __future__ import annotations
@@ -11,18 +11,13 @@ import sqlite3
 import pytest
 
 import vnkit
-from vnkit import sandbox
 
 WRITE_SCOPES = ("read", "create", "update")
 
 
 @pytest.fixture(scope="session")
-def att_box(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("attachments")
-    box = sandbox.start(db=tmp / "attachments.sqlite3", reset=True, generation_timeout=1800)
-    box.info["db"] = str(tmp / "attachments.sqlite3")
-    yield box
-    box.stop()
+def att_box(standard_sandbox):
+    return standard_sandbox  # its info["db"] is the working database
 
 
 @pytest.fixture(scope="session")

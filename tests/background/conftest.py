@@ -1,7 +1,9 @@
 """Fixtures of the Background API and webhook tests: real sandboxes on loopback.
 
-Each sandbox works on its own fresh database under pytest's temporary area, so jobs,
-subscriptions and deliveries of these tests never meet anyone else's.
+Not the session's shared sandbox: these tests need quick webhook retries, and the retry
+delays are a start-time setting (no admin call changes them). Each sandbox works on its
+own fresh database under pytest's temporary area, so jobs, subscriptions and deliveries
+of these tests never meet anyone else's.
 """
 
 from __future__ import annotations

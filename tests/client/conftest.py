@@ -62,16 +62,9 @@ class CountingAdapter(HTTPAdapter):
 
 
 @pytest.fixture(scope="session")
-def sandbox(tmp_path_factory):
-    """One sandbox for the whole session, on its own fresh database."""
-    from vnkit import sandbox as sandbox_module
-
-    db = tmp_path_factory.mktemp("vnkit-sandbox") / "sandbox.sqlite3"
-    handle = sandbox_module.start(port=None, db=db, reset=True, latency_ms=0)
-    try:
-        yield handle
-    finally:
-        handle.stop()
+def sandbox(standard_sandbox):
+    """The session's shared sandbox (tests/conftest.py): default settings, no latency."""
+    return standard_sandbox
 
 
 @pytest.fixture

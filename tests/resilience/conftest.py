@@ -1,8 +1,10 @@
-"""Fixtures of the resilience tests: a real sandbox per test module, on its own database.
+"""Fixtures of the resilience tests: one real sandbox for the folder, over real HTTP.
 
-Tests here change the sandbox's limits, fault plan and data, so every module gets a
-fresh sandbox (about a second to start once the demo data is cached), and the plan
-and limits are put back after every test.
+Tests here change the sandbox's limits, fault plan and ledger: ``admin`` puts them back
+before and after every test. They also move records (customers turn Active while a
+client pages, article 08) and move them back; the status is restored, but the records'
+``lastModifiedDateTime`` is not, and the shared sandbox's tests page by it. So the
+folder has a sandbox of its own, and the seeded fault suite another (see its module).
 """
 
 from __future__ import annotations
@@ -17,18 +19,13 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from vnkit_resilience_helpers import Admin  # noqa: E402
+from vnkit_sandboxes import own_sandbox  # noqa: E402
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def box(tmp_path_factory):
-    from vnkit import sandbox
-
-    db = tmp_path_factory.mktemp("resilience") / "sandbox.sqlite3"
-    handle = sandbox.start(db=db, reset=True, generation_timeout=1800)
-    try:
+    with own_sandbox(tmp_path_factory.mktemp("resilience")) as handle:
         yield handle
-    finally:
-        handle.stop()
 
 
 @pytest.fixture

@@ -21,7 +21,9 @@ import random
 import time
 from collections import Counter
 
+import pytest
 from vnkit_resilience_helpers import ARTICLE_COMPANY
+from vnkit_sandboxes import own_sandbox
 
 import vnkit
 from vnkit._retry import default_adapter
@@ -30,6 +32,15 @@ SCENARIOS = 400
 SEED = 20260301
 KINDS = ["429", "500", "502", "503", "504", "drop", "slow"]
 PAGE_ONE_ERRORS = (vnkit.ServerError, vnkit.RateLimitError, vnkit.TransportError)
+
+
+@pytest.fixture(scope="module")
+def box(tmp_path_factory):
+    """A sandbox of its own: the suite creates customers in the article company, which
+    nothing can delete, and the shared sandbox's tests count that company's customers
+    (this suite too: exactly 30 Active ones before it starts)."""
+    with own_sandbox(tmp_path_factory.mktemp("fault-suite")) as handle:
+        yield handle
 
 
 def _plan(rng: random.Random, seed: int, post: bool) -> dict:

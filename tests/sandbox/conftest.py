@@ -4,9 +4,10 @@
   in pytest's temporary area), with ``customer`` capped at 200 per page so clamping is
   visible.
 * ``tiny_short`` — the same data with one-second tokens and 150 ms latency.
-* ``real`` — a sandbox on the real demo data (``vnkit.sandbox._seed``). Its template is
-  the one in the user cache (``VNKIT_CACHE_DIR`` to move it), so generation happens once
-  per machine, not once per run; its working database is a temporary copy.
+* ``real`` — the session's shared sandbox on the real demo data (``vnkit.sandbox._seed``,
+  tests/conftest.py). Its template is the one in the user cache (``VNKIT_CACHE_DIR`` to
+  move it), so generation happens once per machine, not once per run; its working
+  database is a temporary copy.
 """
 
 from __future__ import annotations
@@ -27,8 +28,6 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 
 import vnkit_tinydata as tiny_data  # noqa: E402
 from vnkit_sandbox_helpers import Api, start_tiny  # noqa: E402
-
-from vnkit import sandbox  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -66,14 +65,10 @@ def real_data_available() -> bool:
 
 
 @pytest.fixture(scope="session")
-def real(tmp_path_factory):
+def real(standard_sandbox):
     if not real_data_available():
         pytest.skip("vnkit.sandbox._seed (the real demo data) is not there yet")
-    tmp = tmp_path_factory.mktemp("real")
-    box = sandbox.start(db=tmp / "real.sqlite3", reset=True, generation_timeout=1800)
-    box.info["tmp"] = str(tmp)
-    yield box
-    box.stop()
+    return standard_sandbox
 
 
 @pytest.fixture(scope="session")

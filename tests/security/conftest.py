@@ -1,4 +1,5 @@
-"""Fixtures of the hostile-probe tests: sandboxes on the real demo data, own databases."""
+"""Fixtures of the hostile-probe tests: the shared sandbox on the real demo data (tests
+that check start-up and storage start their own)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,8 @@ for folder in (HERE, HERE.parent / "signin"):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
-from vnkit import sandbox as sandbox_module  # noqa: E402
-
 
 @pytest.fixture(scope="session")
-def box(tmp_path_factory):
-    """A default sandbox on a database of its own."""
-    db = tmp_path_factory.mktemp("security") / "sandbox.sqlite3"
-    handle = sandbox_module.start(db=db, reset=True, generation_timeout=1800, quiet=True)
-    yield handle
-    handle.stop()
+def box(standard_sandbox):
+    """The session's shared sandbox (tests/conftest.py), default settings."""
+    return standard_sandbox

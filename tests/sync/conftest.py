@@ -1,4 +1,5 @@
-"""Fixtures of the sync tests: a sandbox of the accounting firm with four companies.
+"""Fixtures of the sync tests: a sandbox of the accounting firm with four companies
+(other demo data than the session's shared sandbox, so a process of its own).
 
 The data module (``vnkit_firm_small``, the firm of ``vnkit.sandbox._firm`` cut to four
 companies) is imported by name in the sandbox's child process, so this folder goes on

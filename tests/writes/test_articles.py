@@ -186,10 +186,11 @@ def test_reserved_key_through_b64(http):
     assert http.one(f"inventory/{key}")["body"] == "Stjerne"
 
 
-def test_article_14_queries_as_written(http):
+def test_article_14_queries_as_written(net_http):
     """Article 14's encodings, sent byte for byte (the equal sign never encoded)."""
     import requests
 
+    http = net_http  # real HTTP: the in-process client would re-encode the query
     for path in ('inventory?attributes=%7B"TEST":"testvalue"%7D',
                  "inventory?attributes=%7B%22TEST%22%3A%22testvalue%22%7D",
                  'customer?attributes=%7B"DATETEST":"2019-01-01","TEST":"testvalue"%7D',

@@ -15,8 +15,8 @@ from vnkit._writes import key_from_location, key_segment
 
 
 @pytest.fixture(scope="module")
-def client(box):
-    with vnkit.connect(box, company=2310401, scopes="all", progress=False) as c:
+def client(client_box):
+    with vnkit.connect(client_box, company=2310401, scopes="all", progress=False) as c:
         yield c
 
 
@@ -93,8 +93,8 @@ def test_unknown_field_warns_like_article_20(client):
             lineNumber=1, inventoryNumber="6")]})
 
 
-def test_read_only_token_gets_a_scope_hint(box):
-    with vnkit.connect(box, company=2310401, progress=False) as reader:
+def test_read_only_token_gets_a_scope_hint(client_box):
+    with vnkit.connect(client_box, company=2310401, progress=False) as reader:
         with pytest.raises(vnkit.ForbiddenError) as caught:
             reader.create("customer", {"name": "Nope"})
     assert "scopes='all'" in str(caught.value.hint)

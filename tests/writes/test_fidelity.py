@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import requests
-
 
 def test_if_match_guards_an_update_with_the_etag_of_a_read(http):
     read = http.get("customer/10000")
@@ -16,19 +14,20 @@ def test_if_match_guards_an_update_with_the_etag_of_a_read(http):
     assert all(c["timeStamp"] for c in http.one("customer?pageSize=5"))  # lists: in body
     stale = http.call("PUT", "customer/10000", {"name": {"value": "Changed elsewhere"}})
     assert stale.status_code == 204  # someone else changes it: the tag is now old
-    refused = requests.put(f"{http.url}/API/controller/api/v1/customer/10000",
-                           json={"name": {"value": "Mine"}},
-                           headers={**http.headers(), "If-Match": tag})
+    refused = http.session.put(f"{http.url}/API/controller/api/v1/customer/10000",
+                               json={"name": {"value": "Mine"}},
+                               headers={**http.headers(), "If-Match": tag})
     assert refused.status_code == 412 and "If-Match" in refused.json()["message"]
     assert http.one("customer/10000")["name"] == "Changed elsewhere"  # nothing written
     fresh = http.get("customer/10000").headers["ETag"]
     assert fresh != tag
-    ok = requests.put(f"{http.url}/API/controller/api/v1/customer/10000",
-                      json={"name": {"value": "Mine"}},
-                      headers={**http.headers(), "If-Match": fresh.strip('"')})
+    ok = http.session.put(f"{http.url}/API/controller/api/v1/customer/10000",
+                          json={"name": {"value": "Mine"}},
+                          headers={**http.headers(), "If-Match": fresh.strip('"')})
     assert ok.status_code == 204 and http.one("customer/10000")["name"] == "Mine"
-    anything = requests.put(f"{http.url}/v1/customer/10000", json={"name": {"value": "Mine"}},
-                            headers={**http.headers(), "If-Match": "*"})
+    anything = http.session.put(f"{http.url}/v1/customer/10000",
+                                json={"name": {"value": "Mine"}},
+                                headers={**http.headers(), "If-Match": "*"})
     assert anything.status_code == 204
 
 
@@ -99,8 +98,8 @@ def test_vat_list_takes_number_to_read_and_skip_records(http):
 
 
 def test_user_details_need_a_user_token(http):
-    answer = requests.get(f"{http.url}/resources/v1/context/userdetails",
-                          headers={"Authorization": f"Bearer {http.token}"})
+    answer = http.session.get(f"{http.url}/resources/v1/context/userdetails",
+                              headers={"Authorization": f"Bearer {http.token}"})
     assert answer.status_code == 404 and "service" in answer.json()["message"]
 
 

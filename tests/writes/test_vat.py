@@ -8,8 +8,8 @@ import vnkit
 
 
 @pytest.fixture(scope="module")
-def reader(box):
-    with vnkit.connect(box, company=2310401, progress=False) as c:
+def reader(standard_sandbox):  # reads only: the shared sandbox
+    with vnkit.connect(standard_sandbox, company=2310401, progress=False) as c:
         yield c
 
 

@@ -11,13 +11,18 @@ ALL_SCOPES = " ".join(f"vismanet_erp_service_api:{op}"
 
 
 class Http:
-    """Raw requests to one sandbox as the article company, with every scope."""
+    """Raw requests to one sandbox as the article company, with every scope.
+
+    ``box`` is a sandbox process (called over loopback HTTP) or an in-process app
+    (``vnkit_sandboxes.AppSandbox``, called through its ``TestClient``).
+    """
 
     def __init__(self, box, company: int, scope: str = ALL_SCOPES):
         self.box = box
         self.url = box.url
         self.company = company
-        self.session = requests.Session()
+        self.in_process = hasattr(box, "client")
+        self.session = box.client if self.in_process else requests.Session()
         tenant = box.credentials.tenant_id(company)
         answer = self.session.post(f"{self.url}/connect/token", data={
             "grant_type": "client_credentials", "client_id": box.credentials.client_id,
@@ -37,8 +42,10 @@ class Http:
         if body is not None:
             headers["Content-Type"] = "application/json"
             data = json.dumps(body).encode()
-        return self.session.request(method, f"{self.url}{root}/{path}", data=data,
-                                    headers=headers)
+        # The TestClient (httpx) takes raw bytes as content=, requests as data=.
+        payload = {"content" if self.in_process else "data": data}
+        return self.session.request(method, f"{self.url}{root}/{path}", headers=headers,
+                                    **payload)
 
     def get(self, path: str, **kw) -> requests.Response:
         return self.call("GET", path, **kw)
