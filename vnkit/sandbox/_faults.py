@@ -28,7 +28,8 @@ entity's list, counted per entity) has been answered, before its last byte leave
 the next page a client asks for already sees the change. This is knowledge-base article
 08's "two customers turn Active between page 1 and page 2". ``keys`` names the records;
 without it the first ``count`` records (in list order) whose fields differ from ``set``
-are taken.
+are taken. A plan is checked by :func:`._fault_plan.check_plan` (the settings call it
+when they are made, so a bad plan never reaches a server).
 
 Faults hit the API (both layouts) and the sandbox's *ledger*, ``POST /sandbox/ledger``:
 a create-only resource (201 + ``Location``) that lets tests count how often a POST
