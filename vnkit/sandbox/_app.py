@@ -11,7 +11,7 @@ middleware, outermost first            ``_canonical`` (one spelling per path),
                                        (rate headers), ``_webhooks`` (events after
                                        writes)
 every surface operation                ``routers`` (one router per area), with the
-                                       dependencies of ``routers._deps`` (caller,
+                                       dependencies of ``_deps`` (caller,
                                        company, store, operation), the rate limit
                                        (``_limits.throttle``) and the Background API
                                        (``_background.in_background``)
@@ -39,6 +39,7 @@ from starlette.staticfiles import StaticFiles
 from . import _attachments, _background, _faults, _limits, _openapi, _webhooks, _writes
 from ._auth import TokenService
 from ._canonical import CanonicalPath
+from ._deps import Answered
 from ._envelope import Envelope
 from ._query import QueryBuilder
 from ._settings import Settings
@@ -47,7 +48,6 @@ from ._store import Store, open_store
 from .routers import build_routers
 from .routers._connect import router as connect_router
 from .routers._context import router as context_router
-from .routers._deps import Answered
 from .routers._fallback import router as fallback_router
 from .routers._generic import Generic
 from .routers._info import router as info_router

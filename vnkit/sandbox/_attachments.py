@@ -42,6 +42,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from .._surface import surface
 from ._answers import BadJson, parse_json
 from ._answers import message_error as _message
 from ._canonical import ROOT_KEY
@@ -597,8 +598,6 @@ def handlers(attachments: Attachments) -> dict:
     """The surface operations this module answers, by operation id: the download and
     the metadata update (uploads come through the generic upload handler, which hands
     them to :meth:`Attachments.upload`)."""
-    from .._surface import surface
-
     by_method = {"GET": attachments.download, "PUT": attachments.update}
     return {op.operation_id: by_method[op.method] for op in surface().operations
             if op.group == "Attachment" and op.method in by_method}

@@ -39,9 +39,11 @@ from urllib.parse import urlsplit
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from .._surface import surface
 from ._answers import json_answer as _json
 from ._answers import message_error as _message
 from ._canonical import ROOT_KEY
+from ._deps import Answered, caller, company_for, operation
 from ._webhooks import WebhookHub, loopback_problem, utc_text
 
 HEADER = "erp-api-background"
@@ -306,8 +308,6 @@ async def in_background(request: Request) -> None:
     value = request.headers.get(HEADER)
     if value is None:
         return
-    from .routers._deps import Answered, caller, company_for, operation
-
     op = operation(request)
     if op is not None and op.group.lower() == "background":
         return
@@ -322,8 +322,6 @@ async def in_background(request: Request) -> None:
 
 def handlers(service: BackgroundService) -> dict:
     """The surface operations this module answers (job status and content), by id."""
-    from .._surface import surface
-
     return {op.operation_id: service.read for op in surface().operations
             if op.group.lower() == "background"}
 

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .._surface import surface
 from ._answers import decode_key, key_segment
+from ._resources import LEGACY_NAMES
 
 #: Scope key of the surface operation a request asks for (absent when none matches).
 OPERATION_KEY = "vnkit.operation"
@@ -57,12 +58,6 @@ def context_path(raw_path: str) -> str | None:
     return None
 
 
-def _legacy_names() -> dict[str, str]:
-    from ._resources import LEGACY_NAMES
-
-    return LEGACY_NAMES
-
-
 def canonical(method: str, raw_path: str):
     """``(path, operation or None, root)`` for an API path, or None for other paths.
 
@@ -86,7 +81,7 @@ def canonical(method: str, raw_path: str):
     s = surface()
     method = "GET" if method == "HEAD" else method
     candidates = [(version, segments)]
-    legacy = _legacy_names().get(segments[0].lower())
+    legacy = LEGACY_NAMES.get(segments[0].lower())
     if legacy is not None:  # creditTerms -> creditTerm, customerClass -> customer/...
         candidates.append((version, [*legacy.split("/"), *segments[1:]]))
     if version == "v1" and method == "GET":

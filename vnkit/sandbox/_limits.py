@@ -27,7 +27,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import _admin
 from ._background import REPLAY_KEY
+from ._deps import Answered, caller, company_for
 from ._settings import Settings
 
 #: Key of the rate headers in the ASGI scope's ``state`` (set by :func:`throttle`).
@@ -114,10 +116,6 @@ class RateLimiter:
                 "policy": self.settings.rate_limit_policy, "windows": windows}
 
 
-#: 429 body shapes (``Settings.rate_limit_body``); the real one is not published.
-BODY_SHAPES = ("message", "gateway", "Message")
-
-
 def refusal(headers: dict[str, str], shape: str = "message") -> Response:
     """The 429 answer: the budget headers, ``Retry-After`` and a message body."""
     wait = headers["X-RateLimit-Reset"]
@@ -167,29 +165,6 @@ class RateHeaders:
         await self.app(scope, receive, send_with_budget)
 
 
-def _positive(value, name: str, whole: bool = False):
-    try:
-        number = int(value) if whole else float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, not {value!r}") from None
-    if isinstance(value, bool) or number <= 0 or (whole and number != value):
-        raise ValueError(f"{name} must be a positive {'whole ' if whole else ''}number, "
-                         f"not {value!r}")
-    return number
-
-
-def check_settings(settings: Settings) -> None:
-    """Refuse impossible limits before the server starts."""
-    _positive(settings.rate_limit_test, "rate_limit_test", whole=True)
-    _positive(settings.rate_limit_production, "rate_limit_production", whole=True)
-    _positive(settings.rate_window_seconds, "rate_window_seconds")
-    if not isinstance(settings.rate_limit_policy, str) or not settings.rate_limit_policy:
-        raise ValueError("rate_limit_policy must be a non-empty string")
-    if settings.rate_limit_body not in BODY_SHAPES:
-        raise ValueError(f"rate_limit_body must be one of {', '.join(BODY_SHAPES)}, "
-                         f"not {settings.rate_limit_body!r}")
-
-
 async def throttle(request: Request) -> None:
     """Dependency of every API route: charge the call to its client and company.
 
@@ -197,8 +172,6 @@ async def throttle(request: Request) -> None:
     refused call never reaches the data. Calls whose company cannot be told (missing or
     foreign ``ipp-company-id``) are left to the company check's own error, uncounted.
     """
-    from .routers._deps import Answered, caller, company_for
-
     if REPLAY_KEY in request.scope:
         # A Background API job running the stored request: the caller paid for the
         # call when it was accepted (202); the real service runs jobs behind its
@@ -218,8 +191,6 @@ def install(app, store, settings: Settings) -> RateLimiter:
     that puts its headers on every answer, and the admin routes."""
     limiter = RateLimiter(settings, {c.client_id: c.kind for c in store.clients.values()})
     app.add_middleware(RateHeaders)
-
-    from . import _admin  # FastAPI: only in the server, not in the client's Settings
 
     _admin.enable(app)
 
@@ -247,8 +218,8 @@ def install(app, store, settings: Settings) -> RateLimiter:
                        "rate_window_seconds": body.get("window_seconds",
                                                        settings.rate_window_seconds),
                        "rate_limit_policy": body.get("policy", settings.rate_limit_policy)}
-            probe = Settings(**{**{k: getattr(settings, k) for k in changes}, **changes})
-            check_settings(probe)
+            # Settings check their own limits when made: a bad change raises here.
+            Settings(**{**{k: getattr(settings, k) for k in changes}, **changes})
         except ValueError as exc:
             return Response(json.dumps({"message": str(exc)}).encode(), status_code=400,
                             media_type="application/json")

@@ -18,6 +18,9 @@ from typing import Any
 from .._surface import Field, Operation, surface, template_key
 from ._query import max_page_size
 from ._resources import for_operation
+from ._signin import security_schemes as signin_security_schemes
+from ._writes import EXAMPLES
+from .routers import area_of
 
 __all__ = ["install", "surface_document"]
 
@@ -147,8 +150,6 @@ def _request_body(op: Operation, examples: dict[str, dict]) -> dict | None:
 def surface_document(base: dict, settings, statuses: dict) -> dict:
     """``base`` (FastAPI's own document) with every surface operation added from the
     surface, replacing any entry base had for the same method and path."""
-    from ._writes import EXAMPLES
-
     examples = {name.lower(): body for name, body in EXAMPLES.items()}
     ops = surface().operations
     taken = {(o.method.lower(), o.key) for o in ops}
@@ -175,8 +176,6 @@ def surface_document(base: dict, settings, statuses: dict) -> dict:
 
 
 def _tag(op: Operation) -> str:
-    from .routers import area_of
-
     return area_of(op.group)
 
 
@@ -185,8 +184,6 @@ def install(app) -> None:
 
     Swagger UI 4 (the offline bundle) reads OpenAPI 3.0, so the version is pinned.
     """
-    from ._signin import security_schemes as signin_security_schemes
-
     app.openapi_version = "3.0.3"
     build = app.openapi
 

@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import unquote_plus
 
-from ._resources import Entity
+from .._surface import surface
+from ._answers import BadJson, parse_json
+from ._resources import ENTITIES, Entity
 from ._settings import Settings
 
 # Canonical spelling of operators; "=>" and friends are not accepted by the API.
@@ -326,8 +328,6 @@ class QueryBuilder:
         query.params.append(canonical)
 
     def _attributes(self, text: str, kinds: dict[str, str], query: ListQuery) -> None:
-        from ._answers import BadJson, parse_json
-
         try:
             # An object of ids and texts: anything nested deeper is refused unparsed.
             wanted = parse_json(text, "The value", max_depth=2)
@@ -374,9 +374,6 @@ class QueryBuilder:
 
 def _status_enums() -> dict[str, tuple[str, ...]]:
     """Status values of each resource whose status field is an enum of the surface."""
-    from .._surface import surface
-    from ._resources import ENTITIES
-
     out = {}
     for entity in ENTITIES.values():
         spec = surface().dto(entity.dto).get(entity.status_field or "")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from .._surface import Operation, surface
 
@@ -191,13 +192,27 @@ class Entity:
 
     def key_of(self, record: dict) -> str | None:
         """The record's key as text (None when it has none)."""
-        from ._store import field_value
-
         for name in (self.key, *self.key_fallbacks):
             value = field_value(record, name) if "." in name else record.get(name)
             if value is not None and not isinstance(value, (dict, list)):
                 return str(value)
         return None
+
+
+def field_value(record: dict, dotted: str) -> Any:
+    """Value at a dotted path such as ``customer.number`` (None where absent).
+
+    Through a list (``paymentLines.invoiceRefNbr``) it is the list of the items' values.
+    """
+    value: Any = record
+    for part in dotted.split("."):
+        if isinstance(value, list):
+            value = [item.get(part) for item in value if isinstance(item, dict)]
+        elif isinstance(value, dict):
+            value = value.get(part)
+        else:
+            return None
+    return value
 
 
 #: The resource type under its old name (kept for the modules that say ``Entity``).

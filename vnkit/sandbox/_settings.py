@@ -13,8 +13,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._fault_plan import check_plan
+
 # Used when the demo-data module does not define DEFAULT_SEED itself.
 FALLBACK_SEED = 20200301
+
+#: Shapes of the 429 body (``Settings.rate_limit_body``); the real one is not published.
+RATE_LIMIT_BODIES = ("message", "gateway", "Message")
 
 
 @dataclass
@@ -170,10 +175,8 @@ class Settings:
         if any(v < 1 for v in self.max_page_size.values()):
             raise ValueError("max_page_size values must be at least 1")
         self.date_fraction_digits = tuple(int(d) for d in self.date_fraction_digits)
-        from . import _faults, _limits  # their own checks, named in their own words
-
-        _limits.check_settings(self)
-        self.faults = _faults.check_plan(self.faults)
+        _check_rate_limits(self)
+        self.faults = check_plan(self.faults)
 
     @classmethod
     def field_names(cls) -> frozenset[str]:
@@ -192,3 +195,26 @@ class Settings:
         if unknown:
             raise ValueError(f"unknown sandbox settings: {', '.join(sorted(unknown))}")
         return cls(**data)
+
+
+def _positive(value, name: str, whole: bool = False):
+    try:
+        number = int(value) if whole else float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, not {value!r}") from None
+    if isinstance(value, bool) or number <= 0 or (whole and number != value):
+        raise ValueError(f"{name} must be a positive {'whole ' if whole else ''}number, "
+                         f"not {value!r}")
+    return number
+
+
+def _check_rate_limits(settings: Settings) -> None:
+    """Refuse impossible limits before the server starts (or the admin call applies them)."""
+    _positive(settings.rate_limit_test, "rate_limit_test", whole=True)
+    _positive(settings.rate_limit_production, "rate_limit_production", whole=True)
+    _positive(settings.rate_window_seconds, "rate_window_seconds")
+    if not isinstance(settings.rate_limit_policy, str) or not settings.rate_limit_policy:
+        raise ValueError("rate_limit_policy must be a non-empty string")
+    if settings.rate_limit_body not in RATE_LIMIT_BODIES:
+        raise ValueError(f"rate_limit_body must be one of {', '.join(RATE_LIMIT_BODIES)}, "
+                         f"not {settings.rate_limit_body!r}")

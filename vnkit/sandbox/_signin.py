@@ -45,7 +45,18 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ._auth import OPERATIONS, OAuthError, TokenError, TokenService, decode_jwt, encode_jwt
+from ._answers import json_answer as _json
+from ._auth import (
+    OPERATIONS,
+    SERVICE_SCOPES,
+    OAuthError,
+    Principal,
+    TokenError,
+    TokenService,
+    decode_jwt,
+    encode_jwt,
+)
+from ._deps import unauthorized
 from ._origins import host_key, own_hosts
 from ._settings import Settings
 from ._store import ClientRow, CompanyRow, Store
@@ -679,8 +690,6 @@ class SignIn:
 
     def resolve_legacy(self, token: str):
         """A :class:`Principal` for a VNI token, or None if it is not one of ours."""
-        from ._auth import Principal
-
         with self._lock:
             found = self.legacy.get(token)
         if found is None:
@@ -832,8 +841,6 @@ def _redirect(uri: str, params: dict[str, str | None]) -> Response:
 
 def discovery_fields(issuer: str | None = None) -> dict:
     """What ``/.well-known/openid-configuration`` adds for the interactive flow."""
-    from ._auth import SERVICE_SCOPES
-
     extra = {"jwks_uri": f"{issuer}/.well-known/openid-configuration/jwks"} if issuer else {}
     return {**extra,
         "response_types_supported": ["code"],
@@ -872,9 +879,6 @@ def _form_of(body: bytes) -> dict[str, str]:
 
 def install(app: FastAPI, store: Store, settings: Settings, tokens: TokenService) -> SignIn:
     """Register the sign-in pages and legacy endpoints on ``app`` (before its fallback route)."""
-    from ._answers import json_answer as _json
-    from .routers._deps import unauthorized
-
     signin = SignIn(store, settings, tokens)
     app.state.signin = signin
     no_store = {"Cache-Control": "no-store", "Pragma": "no-cache"}

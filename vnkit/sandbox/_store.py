@@ -75,7 +75,8 @@ from typing import Any
 
 import orjson
 
-from ._resources import PARENT_FIELD, Entity, parent_fields, resource
+from ._resources import PARENT_FIELD, Entity, field_value, parent_fields, resource
+from ._settings import FALLBACK_SEED
 
 # Bump when the table layout or the meaning of a stored column changes: it is part of
 # the template's file name, so an old cache is simply not used any more.
@@ -243,8 +244,6 @@ def effective_seed(data: ModuleType, seed: int | None) -> int:
     """The seed a run uses: the explicit one, else the data module's default."""
     if seed is not None:
         return int(seed)
-    from ._settings import FALLBACK_SEED
-
     return int(getattr(data, "DEFAULT_SEED", FALLBACK_SEED))
 
 
@@ -299,22 +298,6 @@ def normalise_datetime(value: Any) -> str | None:
     # Same text as the strftime above, in a fifth of the time (the build calls this
     # for every record).
     return moment.replace(tzinfo=None).isoformat(timespec="microseconds")
-
-
-def field_value(record: dict, dotted: str) -> Any:
-    """Value at a dotted path such as ``customer.number`` (None where absent).
-
-    Through a list (``paymentLines.invoiceRefNbr``) it is the list of the items' values.
-    """
-    value: Any = record
-    for part in dotted.split("."):
-        if isinstance(value, list):
-            value = [item.get(part) for item in value if isinstance(item, dict)]
-        elif isinstance(value, dict):
-            value = value.get(part)
-        else:
-            return None
-    return value
 
 
 def facet_text(value: Any) -> str:

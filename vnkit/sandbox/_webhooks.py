@@ -54,9 +54,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from .._surface import surface
+from . import _admin
+from ._answers import BadJson, decode_key, parse_json
 from ._answers import json_answer as _json
 from ._answers import message_error as _message
-from ._resources import ENTITIES
+from ._canonical import ROOT_KEY
+from ._deps import company_for, verify
+from ._resources import ENTITIES, lookup
 
 BACKGROUND_EVENT = "BACKGROUND_API_RESPONSE"
 ACTION_EVENT = "ACTION_TRIGGERED"
@@ -474,9 +479,6 @@ def _record_of(segments: list[str]) -> tuple | None:
     version (``customer/10001``), or None."""
     from urllib.parse import unquote
 
-    from ._answers import decode_key
-    from ._resources import lookup
-
     if not segments:
         return None
     entity, rest = None, []
@@ -509,9 +511,6 @@ class WriteEvents:
 
     def _target(self, scope) -> tuple | None:
         """``(resource, key or None, is an action)`` of a write, or None."""
-        from ._answers import decode_key
-        from ._canonical import ROOT_KEY
-
         root = scope.get(ROOT_KEY)  # set for API paths by the canonical-path middleware
         if root is None:
             return None
@@ -543,8 +542,6 @@ class WriteEvents:
             await self.app(scope, receive, send)
             return
         from starlette.requests import Request as StarletteRequest
-
-        from .routers._deps import company_for, verify
 
         request = StarletteRequest(scope)
         principal, error = verify(request)
@@ -581,8 +578,6 @@ class WriteEvents:
 
     def _raise(self, method: str, company_id: int, entity, key: str | None, is_action: bool,
                before: str | None, location: str | None) -> None:
-        from ._answers import decode_key
-
         if method == "POST" and not is_action:
             if not location or key is not None:
                 return
@@ -613,8 +608,6 @@ def _company_set(value: Any) -> frozenset[int] | None:
 
 
 async def _body(request: Request) -> tuple[dict | None, Response | None]:
-    from ._answers import BadJson, parse_json
-
     try:
         data = parse_json(await request.body() or b"null")
     except BadJson as exc:
@@ -632,9 +625,6 @@ def install(app: FastAPI, store, settings) -> WebhookHub:
     Call before the fallback route is added, so these paths are matched first.
     """
     global _current
-    from . import _admin  # the admin routes' guard (FastAPI; server side only)
-    from .routers._deps import company_for, verify
-
     _admin.enable(app)
     hub = WebhookHub(store, settings)
     _current = hub
@@ -995,8 +985,6 @@ def install(app: FastAPI, store, settings) -> WebhookHub:
 def handlers(hub: WebhookHub) -> dict:
     """The surface operations this module answers, by operation id: the feedback on a
     delivered notification (``POST v1/webhooknotificationfeedback``)."""
-    from .._surface import surface
-
     async def feedback(call) -> Response:
         data, error = await _body(call.request)
         if error:

@@ -28,7 +28,16 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
-from ._answers import BadJson, Refused, etag, etag_matches, key_segment, parse_json
+from .._surface import surface
+from ._answers import (
+    BadJson,
+    Refused,
+    decode_key,
+    etag,
+    etag_matches,
+    key_segment,
+    parse_json,
+)
 from ._canonical import ROOT_KEY
 from ._dto import Obj, WriteError, parse_period
 from ._resources import ENTITIES, PARENT_FIELD, Entity, lookup
@@ -1108,8 +1117,6 @@ class Writes:
     def route(self, method: str, segments: list[str], version: str
               ) -> tuple[str, Entity, str | None, str | None] | Answer:
         """``(operation, entity, key, action)`` for a write path, or an error Answer."""
-        from ._answers import decode_key
-
         if not segments:
             return Answer(404, {"message": "No resource matches the path."})
         entity = lookup(unquote(segments[0]))
@@ -1484,8 +1491,6 @@ def _claim(writes: Writes, op) -> tuple[str, Entity, str | None, str | None] | A
 def handlers(writes: Writes) -> dict[str, Callable]:
     """The surface operations this module answers, by operation id; every other write
     is answered by the generic handlers (``routers._generic``)."""
-    from .._surface import surface
-
     out: dict[str, Callable] = {}
     for op in surface().operations:
         if op.method == "GET":

@@ -4,7 +4,7 @@ Every operation of the surface gets a route at its own template (``/v1/customer/
 {customerCd}``), in the router of its area (customers, suppliers, inventory, sales,
 purchasing, ledger, projects, employees, fixed assets, settings). Every route depends,
 in this order, on the rate limit (:func:`.._limits.throttle`), the Background API
-(:func:`.._background.in_background`), the caller and the company (:mod:`._deps`);
+(:func:`.._background.in_background`), the caller and the company (:mod:`.._deps`);
 then its handler answers (:mod:`._generic`: a hand-written handler where the sandbox
 has behaviour for the operation, else the generic one).
 
@@ -24,8 +24,8 @@ from fastapi import APIRouter, Depends
 
 from ..._surface import Operation, surface
 from .._background import in_background
+from .._deps import Answered
 from .._limits import throttle
-from ._deps import Answered
 from ._generic import Generic
 
 __all__ = ["AREAS", "Answered", "area_of", "build_routers"]

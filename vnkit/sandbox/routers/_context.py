@@ -14,8 +14,9 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from .._answers import json_answer, message_error
+from .._deps import Caller, SettingsDep, ipp_error
+from .._signin import demo_user
 from .._store import CompanyRow
-from ._deps import Caller, SettingsDep, ipp_error
 
 __all__ = ["company_dto", "router"]
 
@@ -34,8 +35,6 @@ async def list_contexts(who: Caller, settings: SettingsDep) -> Response:
 @router.get("/userdetails", operation_id="get_user_details",
             summary="The signed-in user's email and name (a user's token)")
 async def user_details(who: Caller) -> Response:
-    from .._signin import demo_user
-
     user = demo_user(who.subject) if who.subject else None
     if user is None:
         return message_error(404, "There are no user details for this token: a "

@@ -18,9 +18,9 @@ from ..._surface import surface
 from .._answers import message_error
 from .._background import in_background
 from .._canonical import API_ROOTS, CONTEXT_PATH, OPERATION_KEY, ROOT_KEY
+from .._deps import caller
 from .._limits import throttle
 from .._writes import refusal
-from ._deps import caller
 
 __all__ = ["router"]
 

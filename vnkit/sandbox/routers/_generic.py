@@ -46,6 +46,7 @@ from .._answers import (
     parse_json,
 )
 from .._canonical import ROOT_KEY
+from .._deps import Call, Caller, Handler, company
 from .._fabricate import fabricate
 from .._query import BadParameter, parse_query_string
 from .._resources import (
@@ -56,7 +57,7 @@ from .._resources import (
     parent_reference,
 )
 from .._store import _DOC, _DOC_JOIN, _DOC_TEXT
-from ._deps import Call, Caller, Handler, company
+from .._writes import Context, now_stamp
 from ._lists import list_body
 
 
@@ -373,8 +374,6 @@ class Generic:
 
     def _create(self, op: Operation, request: Request, entity: Entity, company_id: int,
                 values: dict[str, str], body: dict) -> Response:
-        from .._writes import Context, now_stamp
-
         writes = self.writes
         key_field = entity.key
         given = next((_unwrap(v) for k, v in body.items()
@@ -419,8 +418,6 @@ class Generic:
 
     def _change(self, entity: Entity, company_id: int, key: str, parent: str | None,
                 body: dict | None, delete: bool, field: str | None = None) -> Response:
-        from .._writes import Context
-
         writes = self.writes
         with writes._lock:
             try:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from .._answers import json_answer
-from ._deps import SettingsDep, StoreDep
+from .._deps import SettingsDep, StoreDep
 
 __all__ = ["router", "version"]
 

@@ -27,12 +27,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.responses import Response
 
-from ..._surface import Operation, surface
-from .._answers import json_answer, message_error
-from .._auth import METHOD_OPERATION, SERVICE_API, Principal, TokenError
-from .._canonical import OPERATION_KEY
-from .._settings import Settings
-from .._store import Store
+from .._surface import Operation, surface
+from ._answers import json_answer, message_error
+from ._auth import METHOD_OPERATION, SERVICE_API, Principal, TokenError
+from ._canonical import OPERATION_KEY
+from ._settings import Settings
+from ._store import Store
 
 __all__ = ["Answered", "Call", "Caller", "Handler", "SettingsDep", "StoreDep", "caller",
            "company", "company_for", "ipp_error", "operation", "settings", "store",
