@@ -3,7 +3,6 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
 # Jupyter refuses to run as root unless told; these machines and many containers are root.
 LAB_FLAGS := $(if $(filter 0,$(shell id -u)),--allow-root,)
 # uv (from PyPI, into the new environment) installs in seconds where pip takes minutes;
@@ -15,26 +14,32 @@ WITH_PIP    := $(BIN)/python -m pip install --quiet
 
 .PHONY: lab test sandbox clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# `make lab` installs what the notebooks need; `make test` adds the test tools on top (the
+# browser driver, type checker and fuzzers are about half the download a learner would
+# otherwise wait for). Each list of extras has its own stamp, redone when pyproject changes.
+$(VENV)/.installed-%: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	if $(INSTALL_UV) 2>/dev/null && $(BIN)/python -m uv --version >/dev/null 2>&1; then \
-	    $(WITH_UV) -e '.[lab,test]'; \
+	    $(WITH_UV) -e '.[$(EXTRAS_$*)]'; \
 	else \
 	    echo "uv is not available; installing with pip (slower)"; \
-	    $(WITH_PIP) --upgrade pip && $(WITH_PIP) -e '.[lab,test]'; \
+	    $(WITH_PIP) --upgrade pip && $(WITH_PIP) -e '.[$(EXTRAS_$*)]'; \
 	fi
 	touch $@
 
-lab: $(STAMP)
+EXTRAS_lab  := lab,sync
+EXTRAS_test := lab,test
+
+lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/00-start-here.ipynb
 
 # Lint and type checks first: they take seconds and catch what a test run would take minutes to.
-test: $(STAMP)
+test: $(VENV)/.installed-test
 	$(BIN)/ruff check vnkit
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-sandbox: $(STAMP)
+sandbox: $(VENV)/.installed-lab
 	$(BIN)/vnkit sandbox
 
 clean:
