@@ -32,10 +32,11 @@ S._T.update({
 
 def company_records(co) -> Iterator[tuple[str, dict]]:
     """Every record of one company: ``co`` is a ``_seed._Company``."""
-    from . import _expenses, _generic, _projects, _reference, _sales
+    from . import _assets, _expenses, _generic, _projects, _reference, _sales, _stock
 
     books = Books(co)
     sales = _sales.Sales(co)
+    stock = _stock.Stock(co)
     project_totals: dict[str, tuple[int, int]] = {}
     # customer documents of all kinds share one list in key order, while the kinds are
     # numbered in series of their own: they wait and follow the documents, sorted
@@ -53,6 +54,7 @@ def company_records(co) -> Iterator[tuple[str, dict]]:
             else:
                 yield view, out
         for derived, extra in sales.after(name, record):
+            stock.observe(derived, extra)
             yield derived, complete(extra, resource_dto(derived))
     documents.sort(key=lambda r: r["referenceNumber"])
     for record in documents:
@@ -68,6 +70,10 @@ def company_records(co) -> Iterator[tuple[str, dict]]:
         yield name, complete(record, resource_dto(name))
     for name, record in sales.finish():
         books.observe(name, record)
+        yield name, complete(record, resource_dto(name))
+    for name, record in stock.records(books):
+        yield name, complete(record, resource_dto(name))
+    for name, record in _assets.records(co):
         yield name, complete(record, resource_dto(name))
     for name, record in books.ledger(_reference.periods(co)):
         yield name, complete(record, resource_dto(name))

@@ -162,6 +162,14 @@ class Books:
         if pay["type"] == "Prepayment":
             self.ap_open[supplier] -= S._cents(pay["unappliedBalance"])
 
+    def post(self, day: int, module: str, ref: str, parts: list[tuple[str, str, int]],
+             kind: str) -> None:
+        """Post a movement of a module without a control account (``IN``, ``FA``):
+        ``parts`` are (account number, subaccount number, cents (debit +)) and balance."""
+        assert sum(part[2] for part in parts) == 0, (module, ref)
+        self.postings.append((day, module, 0, ref, None, 0,
+                              [(a, s, c, None) for a, s, c in parts], kind, kind))
+
     # -- customer payments -------------------------------------------------------------
 
     def customer_payments(self) -> Iterator[tuple[str, dict]]:
@@ -269,7 +277,8 @@ class Books:
         for posting in self.postings:
             if posting[0] < self.books_from:
                 _, module, _, _, _, cents, parts, _, _ = posting
-                opening[(control[module], "00-000")] += cents
+                if control.get(module) is not None:
+                    opening[(control[module], "00-000")] += cents
                 for account, sub, amount, _ in parts:
                     opening[(account, sub)] += amount
             else:
@@ -286,7 +295,7 @@ class Books:
                 (self.books_from, "GL", 0, None, None, 0,
                  [(a, s, c, None) for (a, s), c in sorted(opening.items()) if c],
                  co.t("opening"), "Opening")]
-        control["GL"] = None
+        control.update({"GL": None, "IN": None, "FA": None})
         movements: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
         as_of = S._period(co.p.as_of)
         gl_periods = set([p for p in periods if p <= as_of][-3:])

@@ -41,6 +41,8 @@ HANDLED = frozenset({
     "paymentmethod", "cashaccount", "currencyratetype", "currencyrate", "carrier",
     "numberSequence", "project/tasks", "projectbudget", "projectaccountgroup",
     "expenseClaim", "expenseReceipt",
+    "inventoryReceipt", "inventoryissue", "inventoryadjustment", "inventoryTransfer",
+    "inventorysummary/{inventoryNumber}", "fixedAsset", "fixedAssetTransaction",
 })
 
 # Documents get more records than settings; the large company a few more again.
