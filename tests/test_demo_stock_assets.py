@@ -158,11 +158,15 @@ def test_fixed_asset_transactions_add_up_to_each_assets_depreciation(small):
         closed = _seed._period(plan.as_of)
         periods = {p["period"] for p in company["financialPeriod"]}
         classes = {c["classID"] for c in company["fixedAssetClass"]}
+        accounts = {a["accountCD"] for a in company["account"]}
+        subaccounts = {s["subaccountNumber"] for s in company["subaccount"]}
         by_asset: dict[str, list[dict]] = defaultdict(list)
         for row in company["fixedAssetTransaction"]:
             by_asset[row["assetID"]].append(row)
             assert row["transactionPeriodID"] in periods
-            assert row["register"]["status"] == "Unposted"
+            assert row["register"]["status"] == "Posted"
+            assert {row["accounts"]["debitAccountID"], row["accounts"]["creditAccountID"]} <= (
+                accounts)
         refs = [r["refNo"] for r in company["fixedAssetTransaction"]]
         assert refs == sorted(set(refs))
         assert set(by_asset) == {a["assetID"] for a in company["fixedAsset"]}
@@ -170,6 +174,10 @@ def test_fixed_asset_transactions_add_up_to_each_assets_depreciation(small):
             book = asset["bookBalance"]
             rows = by_asset[asset["assetID"]]
             assert asset["classID"] in classes
+            named = {k: v for k, v in asset["accounts"].items() if v}
+            assert {v for k, v in named.items() if "subaccount" not in k.lower()} <= accounts
+            assert {v for k, v in named.items() if "subaccount" in k.lower()} <= subaccounts
+            assert named["accountID"] in accounts
             acquired = [r for r in rows if r["transactionType"] == "PurchasingPlus"]
             assert len(acquired) == 1
             assert _cents(acquired[0]["transactionAmount"]) == _cents(book["acquisitionCost"])
@@ -199,6 +207,28 @@ def test_fixed_asset_transactions_add_up_to_each_assets_depreciation(small):
             # straight line: the monthly amounts differ by at most a cent
             amounts = {_cents(r["transactionAmount"]) for r in depreciation}
             assert not amounts or max(amounts) - min(amounts) <= 1
+
+
+def _balance(company: dict[str, list], account: str) -> int:
+    """An account's balance over all periods (cents, debit +)."""
+    return sum(_cents(b["periodToDateDebit"]) - _cents(b["periodToDateCredit"])
+               for b in company["generalLedgerBalance"] if b["account"]["number"] == account)
+
+
+def test_the_ledger_holds_the_registers_cost_and_depreciation(small):
+    for company_id in SMALL:
+        company = small[company_id]
+        chart = _seed._FIXED_ASSET_ACCOUNTS[_seed._PLANS[company_id].company.country]
+        rows = company["fixedAssetTransaction"]
+        cost = sum(_cents(a["bookBalance"]["acquisitionCost"]) for a in company["fixedAsset"])
+        depreciation = sum(_cents(r["transactionAmount"]) for r in rows
+                           if r["transactionType"] == "DepreciationPlus")
+        assert _balance(company, chart["fixed_assets"]) == cost > 0
+        assert _balance(company, chart["accumulated_depreciation"]) == -depreciation < 0
+        assert _balance(company, chart["depreciation"]) == depreciation
+        journals = [j for j in company["journaltransaction"] if j["module"] == "ModuleFA"]
+        assert {j["transactionDate"] for j in journals} == {
+            r["transactionDate"] for r in rows}
 
 
 def test_stock_and_assets_are_deterministic_from_the_seed():

@@ -73,7 +73,7 @@ def company_records(co) -> Iterator[tuple[str, dict]]:
         yield name, complete(record, resource_dto(name))
     for name, record in stock.records(books):
         yield name, complete(record, resource_dto(name))
-    for name, record in _assets.records(co):
+    for name, record in _assets.records(co, books):
         yield name, complete(record, resource_dto(name))
     for name, record in books.ledger(_reference.periods(co)):
         yield name, complete(record, resource_dto(name))

@@ -10,9 +10,10 @@ the last period closed before the company's "today" (the asset's
 ``lastDepreciationPeriod``); the transactions of an asset sum to its accumulated
 depreciation, and its book value is its cost less that.
 
-The demo chart of accounts has no fixed-asset accounts, so the register's
-transactions are calculated but not posted (register status ``Unposted``) and stay
-out of the general ledger.
+The transactions are posted (module ``FA``): an acquisition debits the fixed-asset
+account against the bank (the assets were paid on delivery), a period's depreciation
+debits the depreciation expense against the accumulated depreciation, so the two
+balance-sheet accounts hold the register's cost and accumulated depreciation.
 """
 
 from __future__ import annotations
@@ -56,8 +57,13 @@ def depreciated(base: int, life_months: int, count: int) -> int:
     return base * min(count, life_months) // life_months
 
 
-def records(co) -> Iterator[tuple[str, dict]]:
+def records(co, books) -> Iterator[tuple[str, dict]]:
+    """The register, then its transactions; posts them to ``books`` (a
+    :class:`~._books.Books`)."""
     p = co.p
+    accounts = {key: co.acct[key]["number"] for key in (
+        "fixed_assets", "accumulated_depreciation", "depreciation", "bank")}
+    sub = "00-000"
     rng = co.rng("fixed-assets")
     large = p.invoices > 10_000
     closed = _shift(S._period(p.as_of), -1)  # the last period depreciation ran for
@@ -92,7 +98,12 @@ def records(co) -> Iterator[tuple[str, dict]]:
             "assetID": asset_id, "recordType": "Asset", "parentAssetID": None,
             "description": text, "classID": cls, "isTangible": True, "quantity": 1.0,
             "depreciable": True, "usefulLife": float(life),
-            "accounts": None,
+            "accounts": {
+                "accountID": accounts["fixed_assets"], "subAccountID": sub,
+                "accumulatedDepreciationAccountID": accounts["accumulated_depreciation"],
+                "accumulatedDepreciationSubAccountID": sub,
+                "depreciatedExpenseAccountID": accounts["depreciation"],
+                "depreciatedExpenseSubAccountID": sub},
             "details": {
                 "propertyType": "Property", "status": status, "receiptDate": S._date(day),
                 "depreciateFromDate": S._date(_period_end(_shift(start, -1)) + 1),
@@ -116,13 +127,20 @@ def records(co) -> Iterator[tuple[str, dict]]:
     yield from (("fixedAsset", a) for a in assets)
     rows.sort(key=lambda r: (r[0], r[1]))
     for n, (day, asset_id, origin, kind, cents, period, text) in enumerate(rows, start=1):
+        debit, credit = (("fixed_assets", "bank") if origin == "Purchasing" else
+                         ("depreciation", "accumulated_depreciation"))
+        ref = f"{n:06d}"
+        books.post(day, "FA", ref, [(accounts[debit], sub, cents),
+                                    (accounts[credit], sub, -cents)], origin)
         yield "fixedAssetTransaction", {
-            "refNo": f"{n:06d}", "lineNo": 1, "branchID": co.branch["number"],
+            "refNo": ref, "lineNo": 1, "branchID": co.branch["number"],
             "origin": origin, "assetID": asset_id, "transactionDescription": text,
-            "bookID": BOOK, "transactionType": kind, "accounts": None,
+            "bookID": BOOK, "transactionType": kind,
+            "accounts": {"debitAccountID": accounts[debit], "debitSubAccountID": sub,
+                         "creditAccountID": accounts[credit], "creditSubAccountID": sub},
             "transactionAmount": S._money(cents), "batchNo": None,
             "transactionPeriodID": period, "transactionDate": S._date(day),
-            "register": {"documentDate": S._date(day), "status": "Unposted",
+            "register": {"documentDate": S._date(day), "status": "Posted",
                          "hold": False},
             "lastModifiedDateTime": S._stamp(min(day, p.as_of), S._office_ms(rng)),
             "errorInfo": None}

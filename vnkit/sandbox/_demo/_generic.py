@@ -83,7 +83,9 @@ class _Context:
         self.suppliers = co.suppliers
         self.items = co.items
         self.stock = [it for it in co.items if it.stock] or co.items
-        self.accounts = list(co.acct.values())
+        # (the fixed-asset accounts belong to the asset register alone)
+        self.accounts = [a for key, a in co.acct.items()
+                         if key not in S._FIXED_ASSET_ACCOUNTS[co.country]]
         self.subs = list(co.sub.values())
         # documents of the generic resources belong to real projects (never to "X")
         self.projects = co.project_list
