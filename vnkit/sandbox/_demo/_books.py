@@ -11,6 +11,9 @@ records), so the ledger agrees with the sub-ledgers by construction:
   line per document on the control account (receivables, payables) with the document's
   number as ``referenceNumber``, plus the batch's revenue, cost, VAT and bank lines
   summed per account and subaccount, so a batch balances exactly;
+* stock movements (:mod:`._stock`) and the fixed-asset register (:mod:`._assets`) post
+  through :meth:`Books.post` in modules ``IN`` and ``FA``: lines that balance on their
+  own, without a control account. Stock movements go in one batch per period;
 * a closed customer invoice or debit note was paid by a customer payment on the day it
   closed (one payment per customer and day), a part-paid one by a payment of the part;
   a closed credit note was refunded; a closed supplier credit note was refunded too;
@@ -274,6 +277,13 @@ class Books:
         rng = co.rng("ledger")
         batches: dict[tuple[int, str], list] = defaultdict(list)
         opening: dict[tuple[str, str], int] = defaultdict(int)
+        # the stock movements of a period go to the ledger together, on its last
+        # movement's day (one batch per period, not one per shipment day)
+        last_day: dict[str, int] = {}
+        for posting in self.postings:
+            if posting[1] == "IN":
+                period = S._period(posting[0])
+                last_day[period] = max(last_day.get(period, 0), posting[0])
         for posting in self.postings:
             if posting[0] < self.books_from:
                 _, module, _, _, _, cents, parts, _, _ = posting
@@ -281,6 +291,8 @@ class Books:
                     opening[(control[module], "00-000")] += cents
                 for account, sub, amount, _ in parts:
                     opening[(account, sub)] += amount
+            elif posting[1] == "IN":
+                batches[(last_day[S._period(posting[0])], "IN")].append(posting)
             else:
                 batches[(posting[0], posting[1])].append(posting)
         self.postings = []

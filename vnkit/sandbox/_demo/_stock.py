@@ -13,9 +13,9 @@ them the warehouse keeps its own documents:
 
 ``inventorysummary`` sums the released movements per item and warehouse (``onHand``);
 issues of the last days still wait for release and count in ``inIssues`` only. Every
-released movement but a transfer is posted (module ``IN``): goods in debit the stock
-account against the goods account, goods out the reverse, at the item's cost, so the
-stock account holds the value of what is on hand.
+released movement but a transfer is posted (module ``IN``, one batch per period):
+goods in debit the stock account against the goods account, goods out the reverse, at
+the item's cost, so the stock account holds the value of what is on hand.
 """
 
 from __future__ import annotations
