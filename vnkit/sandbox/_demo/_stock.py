@@ -87,7 +87,7 @@ class Stock:
         large = p.invoices > 10_000
         count = 40 if large else 12
         plan = []
-        span = p.as_of - p.first_day + 1
+        span = p.as_of - _PENDING_DAYS - p.first_day  # released: before the last week
         for kind, order, n in (("inventoryissue", _OUT, count),
                                ("inventoryadjustment", _COUNT, count // 2),
                                ("inventoryTransfer", _MOVE, count // 2)):
