@@ -41,6 +41,14 @@ def _movements(company: dict[str, list]) -> list[tuple[str, str, str, float]]:
                 if line["warehouse"]:
                     moves.append((receipt["date"], line["inventory"]["number"],
                                   line["warehouse"]["id"], line["receiptQty"]))
+    main = company["warehouse"][0]["warehouseID"]
+    stock = {it["inventoryNumber"] for it in company["inventory"] if it["stockItem"]}
+    for invoice in company["customerinvoice"]:
+        if invoice["documentType"] == "Invoice" and invoice["status"] in ("Open", "Closed"):
+            for line in invoice["invoiceLines"]:
+                if line["inventoryNumber"] in stock and not line["soShipmentNbr"]:
+                    moves.append((invoice["documentDate"], line["inventoryNumber"], main,
+                                  -line["quantity"]))
     for shipment in company["shipment"]:
         for line in shipment["shipmentDetailLines"]:
             if line["warehouse"]:

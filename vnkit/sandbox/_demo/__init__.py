@@ -47,6 +47,7 @@ def company_records(co) -> Iterator[tuple[str, dict]]:
                                                    S._cents(record["expenses"]))
         books.observe(name, record)
         sales.observe(name, record)
+        stock.observe(name, record)
         yield name, complete(record, resource_dto(name))
         for view, out in _projections(co, name, record):
             if view == "customerdocument":

@@ -1,15 +1,18 @@
 """Stock of the demo companies: how much of each item lies in each warehouse, and why.
 
 Goods come in on purchase receipts (made from the purchase orders, :mod:`._sales`) and
-leave on the shipments of sales orders; both are observed as they stream past. Around
-them the warehouse keeps its own documents:
+leave on the shipments of sales orders, or from the main warehouse on the release of
+an invoice that no order led to; all are observed as they stream past. Around them the
+warehouse keeps its own documents:
 
 * inventory issues: goods taken out for the company's own use, a few a month;
 * inventory adjustments: differences found when counting, up or down;
 * inventory transfers: goods moved between the company's warehouses;
 * inventory receipts: replenishments. The movements are walked in date order, and
-  whenever one would take more than a warehouse holds, the goods are received first,
-  on a receipt of that week, so no stock ever falls below zero.
+  whenever one would take more than a warehouse holds, the main warehouse first fetches
+  what the others hold of the item (a transfer that day: purchase orders deliver to the
+  second warehouse), and what is still short is received first, on a receipt of that
+  week, so no stock ever falls below zero.
 
 ``inventorysummary`` sums the released movements per item and warehouse (``onHand``);
 issues of the last days still wait for release and count in ``inIssues`` only. Every
@@ -66,6 +69,17 @@ class Stock:
                 if number in self.stock and wh:
                     self.moves.append((day, _IN, number, wh["id"], line["receiptQty"],
                                        "PurchaseReceipt", record["receiptNbr"]))
+        elif (name == "customerinvoice" and record["documentType"] == "Invoice"
+              and record["status"] in ("Open", "Closed")):
+            # goods sold without a sales order leave the main warehouse when the
+            # invoice is released (those of an order left on its shipment)
+            day = day_of(record["documentDate"])
+            wh = self.co.warehouses[0]["id"]
+            for line in record["invoiceLines"]:
+                number = line.get("inventoryNumber")
+                if number in self.stock and not line.get("soShipmentNbr"):
+                    self.moves.append((day, _OUT, number, wh, -line["quantity"],
+                                       "customerinvoice", record["referenceNumber"]))
         elif name == "shipment" and record["status"] in ("Confirmed", "Invoiced",
                                                             "Completed"):
             day = day_of(record["shipmentDate"])
@@ -119,9 +133,23 @@ class Stock:
             lambda: defaultdict(float))
         docs: dict[str, list[tuple]] = defaultdict(list)
 
+        main = co.warehouses[0]["id"]
+        others = [w["id"] for w in co.warehouses[1:]]
+        moved: dict[tuple[int, str], dict[str, float]] = defaultdict(
+            lambda: defaultdict(float))
+
         def take(day: int, key: tuple[str, str], qty: float) -> None:
-            """Make room for ``qty`` out of ``key``: receive goods that week if short."""
+            """Make room for ``qty`` out of ``key``: the main warehouse first fetches what
+            the others hold of the item, then goods are received that week if short."""
             short = qty + reserved[key] - on_hand[key]
+            if short > 0 and key[1] == main:
+                for other in others:
+                    spare = on_hand.get((key[0], other), 0) - reserved.get((key[0], other), 0)
+                    if spare > 0:
+                        moved[(day, other)][key[0]] += spare
+                        on_hand[(key[0], other)] -= spare
+                        on_hand[key] += spare
+                        short -= spare
             if short > 0:
                 lot = float(rng.choice((10, 20, 25, 50)))
                 # (a shipment of the first invoices may precede the document period)
@@ -157,6 +185,9 @@ class Stock:
                     if kind == "inventoryTransfer":
                         on_hand[(it, to)] += qty
             docs[kind].append((day, lines, to))
+        for (day, wh), lines in moved.items():
+            docs["inventoryTransfer"].append(
+                (day, [(it, wh, q) for it, q in sorted(lines.items())], main))
         for (day, wh), lines in received.items():
             docs["inventoryReceipt"].append((day, sorted(lines.items()), wh))
         yield from self._documents(docs, books)
