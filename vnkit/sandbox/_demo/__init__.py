@@ -6,8 +6,9 @@ chains onto it: :func:`company_records` lets the core records stream through,
 completes each to the full read shape of its DTO (:mod:`._shape`), derives what
 follows from them -- summary views, payments, the general ledger, balances
 (:mod:`._books`), sales orders and shipments (:mod:`._sales`), reference data
-(:mod:`._reference`) -- and finally fills the remaining resources from the surface
-with references to real records (:mod:`._generic`).
+(:mod:`._reference`), stock movements and stock per warehouse (:mod:`._stock`), the
+fixed-asset register (:mod:`._assets`) -- and finally fills the remaining resources
+from the surface with references to real records (:mod:`._generic`).
 
 Records are ``(resource name, record)`` with the resource named as
 ``surface().resource_name`` names it. A resource listed only below a path parameter

@@ -1,7 +1,7 @@
 """Every remaining resource, filled from its DTO with references to real records.
 
 Where the API is regular and the demo companies give the data no story of its own
-(classes, codes, settings, fixed assets, expense claims ...), records come from
+(classes, codes, settings, contracts, time cards ...), records come from
 :func:`~vnkit.sandbox._demo._shape.make` and are then *grounded*: every field, at any
 depth, whose name says it refers to a customer, supplier, item, warehouse, account,
 subaccount, branch, project, employee, currency or period is set to a record that
@@ -49,13 +49,11 @@ HANDLED = frozenset({
 _DOCUMENTS = frozenset({
     "budget", "cashsale", "cashTransaction", "contact", "creditNote", "customerContract",
     "customerCreditWriteOff", "customerOverdueCharge", "customerSalesPrice", "discount",
-    "fixedAsset", "fixedAssetTransaction",
-    "inventoryadjustment", "inventoryissue", "inventoryReceipt", "inventoryTransfer",
     "kitassembly", "projecttransaction", "timeCard",
     "contractUsage", "location", "supplierlocation",
     "customer/{customerCd}/directdebit", "customer/{customerCd}/salespersons",
     "customerpaymentmethod/{customerId}", "inventory/{inventoryNumber}/crossReferences",
-    "inventorysummary/{inventoryNumber}", "multilanguage/inventory/{inventoryNumber}",
+    "multilanguage/inventory/{inventoryNumber}",
 })
 _SINGLE = frozenset({"firstTimeStartup/status", "organization"})
 _FIVE = frozenset({"multilanguage/languages"})
