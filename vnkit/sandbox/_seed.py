@@ -690,8 +690,21 @@ def _vat_role(zone: str, category: str) -> str:
 
 # Where past years' results and the opening balance of the ledger go.
 _EQUITY = {"NO": "2050", "SE": "2091", "FI": "2250", "DK": "6500"}
+# The fixed-asset register's accounts: the assets, their accumulated depreciation, and
+# the depreciation expense.
+_FIXED_ASSET_ACCOUNTS = {
+    "NO": {"fixed_assets": "1250", "accumulated_depreciation": "1259",
+           "depreciation": "6010"},
+    "SE": {"fixed_assets": "1220", "accumulated_depreciation": "1229",
+           "depreciation": "7832"},
+    "FI": {"fixed_assets": "1160", "accumulated_depreciation": "1169",
+           "depreciation": "6800"},
+    "DK": {"fixed_assets": "5200", "accumulated_depreciation": "5210",
+           "depreciation": "4100"},
+}
 
 _ACCOUNT_TYPES = {"equity": "Liability", "bank": "Asset", "stock": "Asset", "receivables": "Asset",
+                  "fixed_assets": "Asset", "accumulated_depreciation": "Asset",
                   "input_vat": "Asset", "output_vat": "Liability", "payables": "Liability",
                   "sales_rated": "Income", "sales_exempt": "Income", "sales_export": "Income",
                   "fees_income": "Income"}  # everything else is an Expense
@@ -761,6 +774,13 @@ _T.update({
     "acct.insurance": ("Forsikringspremie", "Företagsförsäkringar", "Vakuutukset",
                        "Forsikringer"),
     "acct.wages": ("Lønn til ansatte", "Löner", "Palkat", "Lønninger"),
+    "acct.fixed_assets": ("Inventar og maskiner", "Inventarier och verktyg",
+                          "Koneet ja kalusto", "Driftsmidler og inventar"),
+    "acct.accumulated_depreciation": (
+        "Akkumulerte avskrivninger", "Ackumulerade avskrivningar på inventarier",
+        "Kertyneet poistot", "Akkumulerede afskrivninger"),
+    "acct.depreciation": ("Avskrivning på driftsmidler", "Avskrivningar på inventarier",
+                          "Suunnitelman mukaiset poistot", "Afskrivninger"),
 })
 
 
@@ -1248,11 +1268,15 @@ class _Company:
 
         # accounts first: branches and VAT ids point at them
         chart = sorted(_CHARTS[self.country].items(), key=lambda kv: kv[1])
-        # The equity account came with the general ledger (data version 2): it is
-        # numbered after the others so that their internal ids stay what they were.
+        # The equity account came with the general ledger (data version 2), the
+        # fixed-asset accounts with the asset register: they are numbered after the
+        # others so that the earlier accounts' internal ids stay what they were.
         ids = {key: 1000 + i for i, (key, _) in enumerate(chart)}
-        ids["equity"] = 1000 + len(chart)
-        chart = sorted([*chart, ("equity", _EQUITY[self.country])], key=lambda kv: kv[1])
+        later = [("equity", _EQUITY[self.country]),
+                 *_FIXED_ASSET_ACCOUNTS[self.country].items()]
+        for key, _ in later:
+            ids[key] = 1000 + len(ids)
+        chart = sorted([*chart, *later], key=lambda kv: kv[1])
         self.acct: dict[str, dict] = {}
         accounts = []
         for key, cd in chart:

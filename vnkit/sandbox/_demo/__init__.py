@@ -6,8 +6,9 @@ chains onto it: :func:`company_records` lets the core records stream through,
 completes each to the full read shape of its DTO (:mod:`._shape`), derives what
 follows from them -- summary views, payments, the general ledger, balances
 (:mod:`._books`), sales orders and shipments (:mod:`._sales`), reference data
-(:mod:`._reference`) -- and finally fills the remaining resources from the surface
-with references to real records (:mod:`._generic`).
+(:mod:`._reference`), stock movements and stock per warehouse (:mod:`._stock`), the
+fixed-asset register (:mod:`._assets`) -- and finally fills the remaining resources
+from the surface with references to real records (:mod:`._generic`).
 
 Records are ``(resource name, record)`` with the resource named as
 ``surface().resource_name`` names it. A resource listed only below a path parameter
@@ -32,10 +33,11 @@ S._T.update({
 
 def company_records(co) -> Iterator[tuple[str, dict]]:
     """Every record of one company: ``co`` is a ``_seed._Company``."""
-    from . import _expenses, _generic, _projects, _reference, _sales
+    from . import _assets, _expenses, _generic, _projects, _reference, _sales, _stock
 
     books = Books(co)
     sales = _sales.Sales(co)
+    stock = _stock.Stock(co)
     project_totals: dict[str, tuple[int, int]] = {}
     # customer documents of all kinds share one list in key order, while the kinds are
     # numbered in series of their own: they wait and follow the documents, sorted
@@ -46,6 +48,7 @@ def company_records(co) -> Iterator[tuple[str, dict]]:
                                                    S._cents(record["expenses"]))
         books.observe(name, record)
         sales.observe(name, record)
+        stock.observe(name, record)
         yield name, complete(record, resource_dto(name))
         for view, out in _projections(co, name, record):
             if view == "customerdocument":
@@ -53,6 +56,7 @@ def company_records(co) -> Iterator[tuple[str, dict]]:
             else:
                 yield view, out
         for derived, extra in sales.after(name, record):
+            stock.observe(derived, extra)
             yield derived, complete(extra, resource_dto(derived))
     documents.sort(key=lambda r: r["referenceNumber"])
     for record in documents:
@@ -68,6 +72,10 @@ def company_records(co) -> Iterator[tuple[str, dict]]:
         yield name, complete(record, resource_dto(name))
     for name, record in sales.finish():
         books.observe(name, record)
+        yield name, complete(record, resource_dto(name))
+    for name, record in stock.records(books):
+        yield name, complete(record, resource_dto(name))
+    for name, record in _assets.records(co, books):
         yield name, complete(record, resource_dto(name))
     for name, record in books.ledger(_reference.periods(co)):
         yield name, complete(record, resource_dto(name))

@@ -11,6 +11,9 @@ records), so the ledger agrees with the sub-ledgers by construction:
   line per document on the control account (receivables, payables) with the document's
   number as ``referenceNumber``, plus the batch's revenue, cost, VAT and bank lines
   summed per account and subaccount, so a batch balances exactly;
+* stock movements (:mod:`._stock`) and the fixed-asset register (:mod:`._assets`) post
+  through :meth:`Books.post` in modules ``IN`` and ``FA``: lines that balance on their
+  own, without a control account. Stock movements go in one batch per period;
 * a closed customer invoice or debit note was paid by a customer payment on the day it
   closed (one payment per customer and day), a part-paid one by a payment of the part;
   a closed credit note was refunded; a closed supplier credit note was refunded too;
@@ -162,6 +165,14 @@ class Books:
         if pay["type"] == "Prepayment":
             self.ap_open[supplier] -= S._cents(pay["unappliedBalance"])
 
+    def post(self, day: int, module: str, ref: str, parts: list[tuple[str, str, int]],
+             kind: str) -> None:
+        """Post a movement of a module without a control account (``IN``, ``FA``):
+        ``parts`` are (account number, subaccount number, cents (debit +)) and balance."""
+        assert sum(part[2] for part in parts) == 0, (module, ref)
+        self.postings.append((day, module, 0, ref, None, 0,
+                              [(a, s, c, None) for a, s, c in parts], kind, kind))
+
     # -- customer payments -------------------------------------------------------------
 
     def customer_payments(self) -> Iterator[tuple[str, dict]]:
@@ -266,12 +277,22 @@ class Books:
         rng = co.rng("ledger")
         batches: dict[tuple[int, str], list] = defaultdict(list)
         opening: dict[tuple[str, str], int] = defaultdict(int)
+        # the stock movements of a period go to the ledger together, on its last
+        # movement's day (one batch per period, not one per shipment day)
+        last_day: dict[str, int] = {}
+        for posting in self.postings:
+            if posting[1] == "IN":
+                period = S._period(posting[0])
+                last_day[period] = max(last_day.get(period, 0), posting[0])
         for posting in self.postings:
             if posting[0] < self.books_from:
                 _, module, _, _, _, cents, parts, _, _ = posting
-                opening[(control[module], "00-000")] += cents
+                if control.get(module) is not None:
+                    opening[(control[module], "00-000")] += cents
                 for account, sub, amount, _ in parts:
                     opening[(account, sub)] += amount
+            elif posting[1] == "IN":
+                batches[(last_day[S._period(posting[0])], "IN")].append(posting)
             else:
                 batches[(posting[0], posting[1])].append(posting)
         self.postings = []
@@ -286,7 +307,7 @@ class Books:
                 (self.books_from, "GL", 0, None, None, 0,
                  [(a, s, c, None) for (a, s), c in sorted(opening.items()) if c],
                  co.t("opening"), "Opening")]
-        control["GL"] = None
+        control.update({"GL": None, "IN": None, "FA": None})
         movements: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0])
         as_of = S._period(co.p.as_of)
         gl_periods = set([p for p in periods if p <= as_of][-3:])

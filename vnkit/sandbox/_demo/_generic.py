@@ -1,7 +1,7 @@
 """Every remaining resource, filled from its DTO with references to real records.
 
 Where the API is regular and the demo companies give the data no story of its own
-(classes, codes, settings, fixed assets, expense claims ...), records come from
+(classes, codes, settings, contracts, time cards ...), records come from
 :func:`~vnkit.sandbox._demo._shape.make` and are then *grounded*: every field, at any
 depth, whose name says it refers to a customer, supplier, item, warehouse, account,
 subaccount, branch, project, employee, currency or period is set to a record that
@@ -41,19 +41,19 @@ HANDLED = frozenset({
     "paymentmethod", "cashaccount", "currencyratetype", "currencyrate", "carrier",
     "numberSequence", "project/tasks", "projectbudget", "projectaccountgroup",
     "expenseClaim", "expenseReceipt",
+    "inventoryReceipt", "inventoryissue", "inventoryadjustment", "inventoryTransfer",
+    "inventorysummary/{inventoryNumber}", "fixedAsset", "fixedAssetTransaction",
 })
 
 # Documents get more records than settings; the large company a few more again.
 _DOCUMENTS = frozenset({
     "budget", "cashsale", "cashTransaction", "contact", "creditNote", "customerContract",
     "customerCreditWriteOff", "customerOverdueCharge", "customerSalesPrice", "discount",
-    "fixedAsset", "fixedAssetTransaction",
-    "inventoryadjustment", "inventoryissue", "inventoryReceipt", "inventoryTransfer",
     "kitassembly", "projecttransaction", "timeCard",
     "contractUsage", "location", "supplierlocation",
     "customer/{customerCd}/directdebit", "customer/{customerCd}/salespersons",
     "customerpaymentmethod/{customerId}", "inventory/{inventoryNumber}/crossReferences",
-    "inventorysummary/{inventoryNumber}", "multilanguage/inventory/{inventoryNumber}",
+    "multilanguage/inventory/{inventoryNumber}",
 })
 _SINGLE = frozenset({"firstTimeStartup/status", "organization"})
 _FIVE = frozenset({"multilanguage/languages"})
@@ -81,7 +81,9 @@ class _Context:
         self.suppliers = co.suppliers
         self.items = co.items
         self.stock = [it for it in co.items if it.stock] or co.items
-        self.accounts = list(co.acct.values())
+        # (the fixed-asset accounts belong to the asset register alone)
+        self.accounts = [a for key, a in co.acct.items()
+                         if key not in S._FIXED_ASSET_ACCOUNTS[co.country]]
         self.subs = list(co.sub.values())
         # documents of the generic resources belong to real projects (never to "X")
         self.projects = co.project_list
