@@ -11,28 +11,20 @@ import re
 from collections import Counter, defaultdict
 
 import pytest
+from vnkit_demo_records import LARGE, SMALL, cents, small_companies
 
 from vnkit._surface import surface
 from vnkit.sandbox import _seed
 
-LARGE = _seed.COMPANIES[1].company_id
-SMALL = [c.company_id for c in _seed.COMPANIES if c.company_id != LARGE]
 RESOURCES = surface().resources()
 _JSON = {"string": str, "date-time": str, "integer": int, "number": (int, float),
          "boolean": bool, "object": dict}
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?$")
 
 
-def _cents(value: float) -> int:
-    return round(value * 100)
-
-
 @pytest.fixture(scope="module")
 def small():
-    out: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for company_id, name, record in _seed.generate(companies=SMALL):
-        out[company_id][name].append(record)
-    return out
+    return small_companies()
 
 
 # --------------------------------------------------------------------------- coverage
@@ -172,8 +164,8 @@ def test_payments_and_receipts_refer_to_documents_of_their_partner(small):
             ar.update({d["referenceNumber"]: d for d in company[name]})
         for payment in company["customerPayment"]:
             assert payment["paymentLines"]
-            assert _cents(payment["paymentAmount"]) == sum(
-                _cents(line["amountPaid"]) for line in payment["paymentLines"])
+            assert cents(payment["paymentAmount"]) == sum(
+                cents(line["amountPaid"]) for line in payment["paymentLines"])
             for line in payment["paymentLines"]:
                 doc = ar[line["refNbr"]]
                 assert doc["customer"]["number"] == payment["customer"]["number"]
@@ -233,9 +225,9 @@ def test_generic_records_refer_to_records_that_exist(small):
             own = receipts[claim["refNbr"]]
             assert own and {r["claimedBy"]["number"] for r in own} == {
                 claim["claimedBy"]["number"]}
-            assert _cents(claim["claimTotal"]) == sum(_cents(r["totalAmount"]) for r in own)
-            assert _cents(claim["claimTotal"]) == sum(
-                _cents(d["totalAmount"]) for d in claim["details"])
+            assert cents(claim["claimTotal"]) == sum(cents(r["totalAmount"]) for r in own)
+            assert cents(claim["claimTotal"]) == sum(
+                cents(d["totalAmount"]) for d in claim["details"])
 
 
 def test_generic_money_documents_wait_for_release(small):
@@ -257,12 +249,12 @@ def test_project_tasks_budgets_and_transactions_belong_together(small):
         actual: Counter = Counter()
         for line in company["projectbudget"]:
             assert line["projectTaskID"] in tasks[line["projectID"]]
-            actual[(line["projectID"], line["type"])] += _cents(line["actualAmount"])
+            actual[(line["projectID"], line["type"])] += cents(line["actualAmount"])
         for project_id in tasks:
             project = projects[project_id]
             # shared out over three tasks, each share rounded down to the cent
-            assert 0 <= _cents(project["income"]) - actual[(project_id, "Income")] <= 2
-            assert 0 <= _cents(project["expenses"]) - actual[(project_id, "Expense")] <= 2
+            assert 0 <= cents(project["income"]) - actual[(project_id, "Income")] <= 2
+            assert 0 <= cents(project["expenses"]) - actual[(project_id, "Expense")] <= 2
         for document in company["projecttransaction"]:
             for line in document["lines"]:
                 project_id = line["project"]["id"]
@@ -291,46 +283,46 @@ class _Ledger:
         if name == "journaltransaction":
             self.journals += 1
             lines = r["journalTransactionLines"]
-            debit = sum(_cents(x["debitAmount"]) for x in lines)
-            credit = sum(_cents(x["creditAmount"]) for x in lines)
-            assert debit == credit == _cents(r["debitTotal"]) == _cents(r["creditTotal"])
+            debit = sum(cents(x["debitAmount"]) for x in lines)
+            credit = sum(cents(x["creditAmount"]) for x in lines)
+            assert debit == credit == cents(r["debitTotal"]) == cents(r["creditTotal"])
             for x in lines:
                 move = self.moves[(x["accountNumber"], x["subaccount"]["subaccountNumber"],
                                    r["financialPeriod"])]
-                move[0] += _cents(x["debitAmount"])
-                move[1] += _cents(x["creditAmount"])
+                move[0] += cents(x["debitAmount"])
+                move[1] += cents(x["creditAmount"])
                 if x["referenceNumber"]:
                     self.refs.add((x["module"], x["referenceNumber"]))
         elif name == "GeneralLedgerTransactions":
-            assert _cents(r["begBalance"]) + _cents(r["debitAmount"]) - _cents(
-                r["creditAmount"]) == _cents(r["endingBalance"])
+            assert cents(r["begBalance"]) + cents(r["debitAmount"]) - cents(
+                r["creditAmount"]) == cents(r["endingBalance"])
         elif name == "generalLedgerBalance":
             key = (r["account"]["number"], r["subAccountCd"], r["financialPeriod"])
-            self.balances[key] = (_cents(r["periodToDateDebit"]),
-                                  _cents(r["periodToDateCredit"]))
-            assert _cents(r["beginningBalance"]) + _cents(r["periodToDateDebit"]) - _cents(
-                r["periodToDateCredit"]) == _cents(r["yearToDateBalance"])
+            self.balances[key] = (cents(r["periodToDateDebit"]),
+                                  cents(r["periodToDateCredit"]))
+            assert cents(r["beginningBalance"]) + cents(r["periodToDateDebit"]) - cents(
+                r["periodToDateCredit"]) == cents(r["yearToDateBalance"])
         elif name == "financialPeriod":
             self.periods.add(r["period"])
         elif name in ("customerinvoice", "customerDebitNote", "customerCreditNote"):
             if r["status"] in ("Open", "Closed"):
                 sign = -1 if name == "customerCreditNote" else 1
-                self.ar[r["customer"]["number"]] += sign * _cents(r["balance"])
+                self.ar[r["customer"]["number"]] += sign * cents(r["balance"])
                 self.released.append(("ModuleAR", r["referenceNumber"], r["documentDate"]))
         elif name == "supplierInvoice":
             if r["status"] in ("Open", "Closed"):
                 sign = -1 if r["documentType"] == "DebitAdj" else 1
-                self.ap[r["supplier"]["number"]] += sign * _cents(r["balance"])
+                self.ap[r["supplier"]["number"]] += sign * cents(r["balance"])
                 self.released.append(("ModuleAP", r["referenceNumber"], r["date"]))
         elif name == "supplierPayment":
             if r["type"] == "Prepayment" and r["released"]:
-                self.ap[r["supplier"]["number"]] -= _cents(r["unappliedBalance"])
+                self.ap[r["supplier"]["number"]] -= cents(r["unappliedBalance"])
         elif name == "customerPayment":
             self.released.append(("ModuleAR", r["refNbr"], r["applicationDate"]))
         elif name == "customer/balance":
-            self.customer_balance[r["customer"]["number"]] += _cents(r["balance"])
+            self.customer_balance[r["customer"]["number"]] += cents(r["balance"])
         elif name == "supplier/balance":
-            self.supplier_balance[r["supplier"]["number"]] += _cents(r["balance"])
+            self.supplier_balance[r["supplier"]["number"]] += cents(r["balance"])
 
     def check(self, company_id: int) -> None:
         plan = _seed._PLANS[company_id]

@@ -9,27 +9,19 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 import pytest
+from vnkit_demo_records import SMALL, cents, small_companies
 
 from vnkit.sandbox import _seed
 from vnkit.sandbox._demo._assets import depreciated, months
 
-LARGE = _seed.COMPANIES[1].company_id
-SMALL = [c.company_id for c in _seed.COMPANIES if c.company_id != LARGE]
 _SUMMARY = "inventorysummary/{inventoryNumber}"
 _LINES = {"inventoryReceipt": "receiptLines", "inventoryissue": "issueLines",
           "inventoryadjustment": "adjusmentLines", "inventoryTransfer": "transferLines"}
 
 
-def _cents(value: float) -> int:
-    return round(value * 100)
-
-
 @pytest.fixture(scope="module")
 def small():
-    out: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for company_id, name, record in _seed.generate(companies=SMALL):
-        out[company_id][name].append(record)
-    return out
+    return small_companies()
 
 
 def _movements(company: dict[str, list]) -> list[tuple[str, str, str, float]]:
@@ -100,8 +92,8 @@ def test_stock_on_hand_is_the_sum_of_its_movements_and_never_negative(small):
             assert row["inIssues"] == pytest.approx(pending[key])
             assert row["available"] == pytest.approx(row["onHand"] - row["inIssues"])
             assert row["available"] >= 0
-            assert _cents(row["estimatedTotalCost"]) == round(
-                row["onHand"] * _cents(row["estimatedUnitCost"]))
+            assert cents(row["estimatedTotalCost"]) == round(
+                row["onHand"] * cents(row["estimatedUnitCost"]))
 
 
 def test_stock_documents_refer_to_real_items_and_warehouses_and_add_up(small):
@@ -124,8 +116,8 @@ def test_stock_documents_refer_to_real_items_and_warehouses_and_add_up(small):
                     assert line["inventoryItem"]["number"] in items
                     assert line["warehouse"]["id"] in warehouses
                     if kind != "inventoryTransfer":
-                        assert _cents(line["extCost"]) == round(
-                            line["quantity"] * _cents(line["unitCost"]))
+                        assert cents(line["extCost"]) == round(
+                            line["quantity"] * cents(line["unitCost"]))
                 if kind == "inventoryTransfer":
                     assert doc["toWarehouse"]["id"] in warehouses
                     # between warehouses, or between the areas of the only one
@@ -136,12 +128,12 @@ def test_stock_documents_refer_to_real_items_and_warehouses_and_add_up(small):
                     assert {x["warehouse"]["id"] for x in lines} == {doc["warehouse"]["id"]}
                 else:
                     total = doc["totalAmount" if kind == "inventoryissue" else "totalCost"]
-                    assert _cents(total) == sum(_cents(x["extCost"]) for x in lines)
+                    assert cents(total) == sum(cents(x["extCost"]) for x in lines)
 
 
 def _in_movements(company: dict[str, list]) -> int:
     """Stock account movement of all journal lines of module IN (cents, debit +)."""
-    return sum(_cents(x["debitAmount"]) - _cents(x["creditAmount"])
+    return sum(cents(x["debitAmount"]) - cents(x["creditAmount"])
                for j in company["journaltransaction"] if j["module"] == "ModuleIN"
                for x in j["journalTransactionLines"])
 
@@ -150,10 +142,10 @@ def test_stock_account_holds_the_value_on_hand(small):
     for company_id in SMALL:
         company = small[company_id]
         chart = _seed._CHARTS[_seed._PLANS[company_id].company.country]
-        stock = sum(_cents(b["periodToDateDebit"]) - _cents(b["periodToDateCredit"])
+        stock = sum(cents(b["periodToDateDebit"]) - cents(b["periodToDateCredit"])
                     for b in company["generalLedgerBalance"]
                     if b["account"]["number"] == chart["stock"])
-        value = sum(_cents(r["estimatedTotalCost"]) for r in company[_SUMMARY])
+        value = sum(cents(r["estimatedTotalCost"]) for r in company[_SUMMARY])
         assert stock == value != 0, company_id
         assert _in_movements(company) == 0  # every IN batch balances
         assert any(j["module"] == "ModuleIN" for j in company["journaltransaction"])
@@ -188,7 +180,7 @@ def test_fixed_asset_transactions_add_up_to_each_assets_depreciation(small):
             assert named["accountID"] in accounts
             acquired = [r for r in rows if r["transactionType"] == "PurchasingPlus"]
             assert len(acquired) == 1
-            assert _cents(acquired[0]["transactionAmount"]) == _cents(book["acquisitionCost"])
+            assert cents(acquired[0]["transactionAmount"]) == cents(book["acquisitionCost"])
             assert acquired[0]["transactionDate"] == asset["details"]["receiptDate"]
             assert plan.first_day <= _seed._o(*map(int, acquired[0]["transactionDate"][
                 :10].split("-"))) <= plan.as_of
@@ -204,22 +196,22 @@ def test_fixed_asset_transactions_add_up_to_each_assets_depreciation(small):
                     "lastDepreciationPeriod"] < closed
                 assert months(book["depreciationFromPeriod"],
                               book["lastDepreciationPeriod"]) == count
-            base = _cents(book["acquisitionCost"]) - _cents(book["salvageAmount"])
+            base = cents(book["acquisitionCost"]) - cents(book["salvageAmount"])
             life = int(book["usefulLife"] * 12)
-            accumulated = sum(_cents(r["transactionAmount"]) for r in depreciation)
+            accumulated = sum(cents(r["transactionAmount"]) for r in depreciation)
             assert accumulated == depreciated(base, life, count)
             assert 0 <= accumulated <= base
             fully = accumulated == base
             assert (asset["details"]["status"] == "FullyDepreciated") == fully
             assert months(book["depreciationFromPeriod"], book["depreciationToPeriod"]) == life
             # straight line: the monthly amounts differ by at most a cent
-            amounts = {_cents(r["transactionAmount"]) for r in depreciation}
+            amounts = {cents(r["transactionAmount"]) for r in depreciation}
             assert not amounts or max(amounts) - min(amounts) <= 1
 
 
 def _balance(company: dict[str, list], account: str) -> int:
     """An account's balance over all periods (cents, debit +)."""
-    return sum(_cents(b["periodToDateDebit"]) - _cents(b["periodToDateCredit"])
+    return sum(cents(b["periodToDateDebit"]) - cents(b["periodToDateCredit"])
                for b in company["generalLedgerBalance"] if b["account"]["number"] == account)
 
 
@@ -228,8 +220,8 @@ def test_the_ledger_holds_the_registers_cost_and_depreciation(small):
         company = small[company_id]
         chart = _seed._FIXED_ASSET_ACCOUNTS[_seed._PLANS[company_id].company.country]
         rows = company["fixedAssetTransaction"]
-        cost = sum(_cents(a["bookBalance"]["acquisitionCost"]) for a in company["fixedAsset"])
-        depreciation = sum(_cents(r["transactionAmount"]) for r in rows
+        cost = sum(cents(a["bookBalance"]["acquisitionCost"]) for a in company["fixedAsset"])
+        depreciation = sum(cents(r["transactionAmount"]) for r in rows
                            if r["transactionType"] == "DepreciationPlus")
         assert _balance(company, chart["fixed_assets"]) == cost > 0
         assert _balance(company, chart["accumulated_depreciation"]) == -depreciation < 0
