@@ -18,6 +18,7 @@ value}`` passes it as given.
 
 from __future__ import annotations
 
+import base64
 import difflib
 import math
 import numbers
@@ -28,6 +29,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NoReturn
+from urllib.parse import quote
 
 from ._exceptions import FilterError
 from ._filters import _attributes_param, check_operator, format_when
@@ -102,10 +104,37 @@ def _one_of(names: list[str]) -> str:
 
 
 # -- endpoints ---------------------------------------------------------------------------
+# Characters a key cannot carry as they are in a path segment (sent as b64(...) instead).
+_RESERVED = set("/?#%&+\\*:\"<> ")
+
+
+def key_segment(key: Any, parameter: str = "key") -> str:
+    """A key as a URL path segment: ``b64(<base64url>)`` when it has reserved characters.
+
+    The API decodes ``b64(...)`` keys since 8.19 (facts 1.1); percent-encoding a ``/``
+    is not reliable behind every proxy, so vnkit always uses the b64 form for those.
+
+    Raises
+    ------
+    FilterError
+        For None, an empty text, or anything but text or a whole number (a bool, a
+        float such as 1.7, a list ...): ``str()`` of those would address another record.
+    """
+    if key is None:
+        raise FilterError(parameter, "is None", hint="pass the record's number or key")
+    if isinstance(key, bool) or not isinstance(key, str | numbers.Integral):
+        raise FilterError(parameter, f"a {type(key).__name__} ({key!r}) is not a key",
+                          hint="pass the record's number or key as text (or an int)")
+    text = str(key)
+    if not text.strip():
+        raise FilterError(parameter, f"{key!r} is empty", hint="pass the record's number")
+    if any(ch in _RESERVED for ch in text) or not text.isascii():
+        return "b64(" + base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode() + ")"
+    return quote(text, safe="")
+
+
 def _fill(path: str, values: dict[str, Any]) -> tuple[str, set[str]]:
     """Replace ``{name}`` placeholders from ``values``; returns the path and names used."""
-    from ._writes import key_segment
-
     used: set[str] = set()
     lowered = {k.lower(): k for k in values}
 

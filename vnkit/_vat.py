@@ -58,7 +58,7 @@ def _partner(client, kind: str, number: str) -> dict:
 def _item(client, number: str | None) -> dict | None:
     if number is None:
         return None
-    from ._writes import key_segment
+    from ._params import key_segment
 
     try:
         return client.get(f"inventory/{key_segment(number)}")

@@ -11,44 +11,17 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import numbers
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ._exceptions import ApiError, FilterError, PayloadError
+from ._params import key_segment
 from ._payload import payload
 
 # Resources created with POST v2 (facts 1.3); everything else is read and written on v1.
 V2_CREATE = frozenset({"customerinvoice", "customercreditnote", "customerdebitnote",
                        "salesorder", "salesorderbasic"})
-
-_RESERVED = set("/?#%&+\\*:\"<> ")
-
-
-def key_segment(key: Any, parameter: str = "key") -> str:
-    """A key as a URL path segment: ``b64(<base64url>)`` when it has reserved characters.
-
-    The API decodes ``b64(...)`` keys since 8.19 (facts 1.1); percent-encoding a ``/``
-    is not reliable behind every proxy, so vnkit always uses the b64 form for those.
-
-    Raises
-    ------
-    FilterError
-        For None, an empty text, or anything but text or a whole number (a bool, a
-        float such as 1.7, a list ...): ``str()`` of those would address another record.
-    """
-    if key is None:
-        raise FilterError(parameter, "is None", hint="pass the record's number or key")
-    if isinstance(key, bool) or not isinstance(key, str | numbers.Integral):
-        raise FilterError(parameter, f"a {type(key).__name__} ({key!r}) is not a key",
-                          hint="pass the record's number or key as text (or an int)")
-    text = str(key)
-    if not text.strip():
-        raise FilterError(parameter, f"{key!r} is empty", hint="pass the record's number")
-    if any(ch in _RESERVED for ch in text) or not text.isascii():
-        return "b64(" + base64.urlsafe_b64encode(text.encode()).rstrip(b"=").decode() + ")"
-    return quote(text, safe="")
 
 
 def key_from_location(location: str) -> str:
