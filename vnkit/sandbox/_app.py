@@ -31,6 +31,7 @@ any other path                         ``routers._fallback`` (404 naming it, or 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -41,6 +42,7 @@ from ._auth import TokenService
 from ._canonical import CanonicalPath
 from ._deps import Answered
 from ._envelope import Envelope
+from ._pending import WaitForCompanies, announce
 from ._query import QueryBuilder
 from ._settings import Settings
 from ._signin import install as install_signin
@@ -61,7 +63,8 @@ async def _answered(_request: Request, exc: Exception) -> Response:
 
 
 def create_app(settings: Settings | None = None, *, store: Store | None = None,
-               db: str | None = None, reset: bool = False) -> FastAPI:
+               db: str | None = None, reset: bool = False,
+               on_generate_companies: Callable[[list], None] | None = None) -> FastAPI:
     """Build the sandbox application.
 
     Parameters
@@ -74,6 +77,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     db, reset
         Working database path (None: the persistent one in the cache directory) and
         whether to replace it with a fresh copy of the template.
+    on_generate_companies
+        Called with the companies whose demo data a request makes the sandbox generate
+        (they are built on first use); by default a line on standard error.
     """
     settings = settings or Settings()
     if store is None:
@@ -125,6 +131,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     app.include_router(fallback_router)  # last: what no route above matches
 
     app.add_middleware(Envelope, settings=settings)
-    # Outermost: every layer inside sees the path in the surface's spelling.
+    # Every layer inside sees the path in the surface's spelling.
     app.add_middleware(CanonicalPath)
+    # Outermost: a request naming a company not generated yet waits for its data.
+    app.add_middleware(WaitForCompanies, store=store,
+                       on_generate=on_generate_companies or announce)
     return app

@@ -10,12 +10,10 @@ input closes, so it cannot outlive a parent that died without calling ``stop()``
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import logging
 import os
-import re
 import signal
 import socket
 import sys
@@ -23,9 +21,9 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from ._pending import announce as announce_generating
 from ._settings import Settings
 
 #: Query parameters whose values never reach the access log: the OAuth and VNI
@@ -76,81 +74,6 @@ def _emit(event: dict) -> None:
     with contextlib.suppress(OSError, ValueError):  # the parent may be gone
         _events.write(json.dumps(event) + "\n")
         _events.flush()
-
-
-def _bearer_claims(value: bytes) -> dict:
-    """The claims of a bearer JWT, NOT verified: only to know which company a request
-    is for before it is authorised (the app checks the token itself)."""
-    scheme, _, token = value.decode("latin-1").strip().partition(" ")
-    parts = token.strip().split(".")
-    if scheme.lower() != "bearer" or len(parts) != 3:
-        return {}
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-    except ValueError:
-        return {}
-    return claims if isinstance(claims, dict) else {}
-
-
-# Paths answered without any company's records: the context list (the companies are
-# all listed from the start), sign-in and the sandbox's own pages never wait.
-_NO_RECORDS = re.compile(r"^/(?:sandbox|connect|docs|openapi)|/resources/v1/context",
-                         re.IGNORECASE)
-
-
-class WaitForCompanies:
-    """ASGI middleware: a request for a company whose demo data is not generated yet
-    waits until it is, then goes on as usual.
-
-    Only the first build group (see ``_store.company_groups``) is generated before the
-    server answers. A request naming a later company (``ipp-company-id``, or a token
-    of a tenant that has just that company) generates its group once, in a child
-    process, while the server keeps answering everything else; the request waits
-    rather than failing, so a client sees a slow first answer and never an error (the
-    vnkit client allows two minutes). The user is told why: ``on_generate`` prints a
-    line in the notebook or terminal and the server log shows progress.
-    """
-
-    def __init__(self, app: Any, store: Any, on_generate: Callable[[list], None]):
-        self.app = app
-        self.store = store
-        self.on_generate = on_generate
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if (scope["type"] == "http" and self.store.pending_companies
-                and not _NO_RECORDS.search(scope.get("path", ""))):
-            wanted = self._companies(scope) & self.store.pending_companies
-            if wanted:
-                try:
-                    await asyncio.to_thread(self.store.ensure_companies, wanted,
-                                            self.on_generate)
-                except Exception as exc:  # noqa: BLE001 - told to the client as a 503
-                    await self._unavailable(send, wanted, exc)
-                    return
-        await self.app(scope, receive, send)
-
-    def _companies(self, scope: Any) -> set[int]:
-        headers = dict(scope.get("headers") or ())
-        named = headers.get(b"ipp-company-id", b"").strip()
-        if named.isdigit():
-            return {int(named)}
-        claims = _bearer_claims(headers.get(b"authorization", b""))
-        if isinstance(claims.get("company_id"), int):
-            return {claims["company_id"]}
-        tenant = self.store.companies_by_tenant.get(str(claims.get("tenant_id", "")), ())
-        return {tenant[0].company_id} if len(tenant) == 1 else set()
-
-    async def _unavailable(self, send: Any, wanted: set[int], exc: Exception) -> None:
-        names = ", ".join(self.store.company_by_id[c].name for c in sorted(wanted))
-        print(f"vnkit sandbox: generating {names} failed: {exc}", file=sys.stderr,
-              flush=True)
-        body = json.dumps({"message": f"The demo data of {names} could not be generated "
-                                      "(see the sandbox log); try again."}).encode()
-        await send({"type": "http.response.start", "status": 503,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"retry-after", b"5"),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -220,15 +143,12 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 0,
                   f"in {path.parent}", file=sys.stderr, flush=True)
 
     def on_generate_companies(companies: list) -> None:
-        names = ", ".join(c.name for c in companies)
-        print(f"Generating the demo data of {names} once (a request named it; this may "
-              "take a minute); its requests wait until it is ready.", file=sys.stderr,
-              flush=True)
+        announce_generating(companies)
         if ready_json:
             _emit({"event": "generating", "companies": [c.name for c in companies]})
 
     store = open_store(settings.data_module, settings.seed, db, reset, on_generate)
-    app = WaitForCompanies(create_app(settings, store=store), store, on_generate_companies)
+    app = create_app(settings, store=store, on_generate_companies=on_generate_companies)
     sock = bind_socket(host, port)
     bound_port = sock.getsockname()[1]
     shown_host = f"[{host}]" if ":" in host else host
