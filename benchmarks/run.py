@@ -148,12 +148,12 @@ def bench_latency() -> None:
             # of the native decoder, and the only path without pyarrow).
             from vnkit import _arrow_pages
 
-            decoder = _arrow_pages.page_frame
-            _arrow_pages.page_frame = lambda body: None
+            decoder = _arrow_pages.decode_page
+            _arrow_pages.decode_page = lambda body: None
             try:
                 fallback_s, _ = best_of(3, lambda: client.fetch("customer", **filters))
             finally:
-                _arrow_pages.page_frame = decoder
+                _arrow_pages.decode_page = decoder
             pool = client.max_workers
             bound = round_trip * (1 + math.ceil((pages - 1) / pool))
     assert len(loop_records) == len(frame) == LATENCY_RECORDS, (len(loop_records), len(frame))

@@ -4,9 +4,12 @@
 (``_frames.normalise``); both hold the interpreter lock, so the page threads took turns
 with each other and with the thread reading the network. Arrow's JSON reader parses in
 C++ and releases the lock while it does, and its string, number and boolean columns go
-to pandas without a Python object per value. ``page_frame`` gives the same DataFrame
-as ``_frames.normalise(orjson.loads(body))`` (columns, their order, dtypes, values), or
-None for a body it cannot promise that for; the caller then decodes it the usual way.
+to pandas without a Python object per value. ``decode_page`` gives a page's records as
+Arrow structs, or None for a body whose frame could differ from what orjson and
+``_frames.normalise`` give (the caller then decodes it the usual way); ``frame_of``
+turns one or many such pages into that frame (columns, their order, dtypes, values).
+Converting many pages at once is what makes it cheap: pandas and Arrow pay per column
+and per call, so ``Client.fetch`` converts a few thousand records at a time.
 
 How the body is made to fit:
 
@@ -34,6 +37,7 @@ an int.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -64,7 +68,10 @@ def _read(wrapped: bytes, schema: Any = None) -> Any:
         return pj.read_json(
             io.BytesIO(wrapped),
             read_options=pj.ReadOptions(block_size=len(wrapped) + 1, use_threads=False),
-            parse_options=pj.ParseOptions(newlines_in_values=True, explicit_schema=schema))
+            # JSON strings cannot hold a raw newline: a body without one (what compact
+            # serializers write) is one line, which Arrow reads a third faster.
+            parse_options=pj.ParseOptions(newlines_in_values=b"\n" in wrapped,
+                                          explicit_schema=schema))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
 
@@ -120,10 +127,21 @@ def _census(array: Any) -> tuple[int, int] | None:
 def decode_page(body: bytes) -> pa.StructArray | None:
     """The records of a list page as one Arrow struct array (one struct per record).
 
-    Returns None when Arrow will not take the body, or when the frame built from it
-    could differ from ``normalise`` (see the module's notes): the caller then decodes
-    it as usual.
+    Returns None when pyarrow is missing, when Arrow will not take the body, or when
+    the frame built from it could differ from ``normalise`` (see the module's notes):
+    the caller then decodes it as usual.
     """
+    if not available():
+        return None
+    import pyarrow as pa
+
+    try:
+        return _decode(body)
+    except (pa.ArrowException, ValueError, TypeError, UnicodeDecodeError):
+        return None
+
+
+def _decode(body: bytes) -> pa.StructArray | None:
     import pyarrow as pa
 
     body = body.strip()
@@ -210,33 +228,51 @@ def page_frame(body: bytes) -> pd.DataFrame | None:
 
     None when pyarrow is missing or the body does not fit (see ``decode_page``).
     """
-    if not available():
-        return None
+    records = decode_page(body)
+    return None if records is None else frame_of([records])
+
+
+def frame_of(pages: Sequence[Any]) -> pd.DataFrame:
+    """Pages from :func:`decode_page`, all of one Arrow type, as one DataFrame.
+
+    The same frame as ``_frames.concat_pages`` of each page's ``normalise`` frame (up to
+    the order of the all-null parent columns that ``finish_frame`` drops): converting
+    many pages at once costs a fraction of converting each (pandas and Arrow pay per
+    column and call, not only per value).
+    """
     import pandas as pd
     import pyarrow as pa
 
     try:
-        records = decode_page(body)
-        if records is None:
-            return None
-        columns: list[tuple[str, Any, Any]] = []
-        _flatten(records, None, "", columns, nested_last=True)
-        if not columns:
-            return None  # records of empty objects only: rows without columns
-        # Strings, numbers and booleans without nulls go to pandas in one call (no
-        # Python object per value); a null in them is NaN either way. What pandas would
-        # hold as objects (lists, nulls, booleans with nulls) is built as normalise
-        # builds it, so that pandas infers the same dtype from the same values.
-        plain = {}
-        for name, array, _gone in columns:
-            kind = array.type
-            if (pa.types.is_string(kind) or pa.types.is_large_string(kind)
-                    or pa.types.is_integer(kind) or pa.types.is_floating(kind)
-                    or (pa.types.is_boolean(kind) and not array.null_count)):
-                plain[name] = array
-        converted = pa.table(plain).to_pandas() if plain else None
-        data = {name: (converted[name] if name in plain and converted is not None
-                       else _objects(array, gone)) for name, array, gone in columns}
-        return pd.DataFrame(data)
-    except (pa.ArrowException, ValueError, TypeError, UnicodeDecodeError):
-        return None
+        return _convert(pa.chunked_array(pages) if len(pages) > 1 else pages[0])
+    except (pa.ArrowException, ValueError, TypeError):
+        # Not seen in practice: the records as Python values, flattened as usual.
+        from ._frames import concat_pages, normalise
+
+        return concat_pages([normalise(page.to_pylist()) for page in pages]) \
+            if pages else pd.DataFrame()
+
+
+def _convert(records: Any) -> pd.DataFrame:
+    import pandas as pd
+    import pyarrow as pa
+
+    columns: list[tuple[str, Any, Any]] = []
+    _flatten(records, None, "", columns, nested_last=True)
+    if not columns:  # records of empty objects only (decode_page refuses those)
+        return pd.DataFrame([{}] * len(records))
+    # Strings, numbers and booleans without nulls go to pandas in one call (no
+    # Python object per value); a null in them is NaN either way. What pandas would
+    # hold as objects (lists, nulls, booleans with nulls) is built as normalise
+    # builds it, so that pandas infers the same dtype from the same values.
+    plain = {}
+    for name, array, _gone in columns:
+        kind = array.type
+        if (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                or pa.types.is_integer(kind) or pa.types.is_floating(kind)
+                or (pa.types.is_boolean(kind) and not array.null_count)):
+            plain[name] = array
+    converted = pa.table(plain).to_pandas() if plain else None
+    data = {name: (converted[name] if name in plain and converted is not None
+                   else _objects(array, gone)) for name, array, gone in columns}
+    return pd.DataFrame(data)

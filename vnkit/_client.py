@@ -12,7 +12,7 @@ import email.utils
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, overload
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -33,7 +33,7 @@ from ._exceptions import (
     error_class_for,
 )
 from ._filters import encode_params
-from ._paging import FramePage, Pager, collect_stable, cyclic_gc_paused
+from ._paging import ArrowPage, Pager, collect_stable, cyclic_gc_paused
 from ._retry import VnkitRetry, default_adapter
 
 if TYPE_CHECKING:
@@ -47,9 +47,6 @@ APPLICATION_TYPE = "Visma.net Financials"
 
 #: Seconds to wait for a connection and for an answer.
 DEFAULT_TIMEOUT = (10.0, 120.0)
-
-#: ``fetch`` puts the pages together this many at a time while later ones arrive.
-_CONCAT_EVERY = 4
 
 
 # The retry policy and the default transport (``default_adapter``, imported above, where
@@ -80,19 +77,19 @@ def _json_body(response: requests.Response) -> Any:
         raise requests.exceptions.JSONDecodeError(exc.msg, exc.doc, exc.pos) from exc
 
 
-def _page_body(response: requests.Response, frames: bool) -> Any:
-    """A list page's body: as a ``FramePage`` when ``frames`` and the native decoder
+def _page_body(response: requests.Response, native: bool) -> Any:
+    """A list page's body: as an ``ArrowPage`` when ``native`` and the native decoder
     takes it (``_arrow_pages``, pyarrow installed), else as :func:`_json_body` gives it.
 
     Runs in the page threads: Arrow parses with the interpreter lock released, so the
     pages decode in parallel with each other and with the network.
     """
-    if frames and response.content and response.encoding in (None, "utf-8", "UTF-8"):
-        from ._arrow_pages import page_frame
+    if native and response.content and response.encoding in (None, "utf-8", "UTF-8"):
+        from ._arrow_pages import decode_page
 
-        frame = page_frame(response.content)
-        if frame is not None:
-            return FramePage(frame)
+        records = decode_page(response.content)
+        if records is not None:
+            return ArrowPage(records)
     return _json_body(response)
 
 
@@ -697,7 +694,7 @@ class Client:
 
         def decode(response: requests.Response) -> Any:
             # In the page thread, after the request has left the wire (see Pager).
-            return _page_body(response, pager.decode_frames)
+            return _page_body(response, pager.native_pages)
 
         retry = getattr(self._adapter, "max_retries", None)
         pager = Pager(fetch_page, path, params, info=_endpoints.lookup(path),
@@ -811,45 +808,30 @@ class Client:
         >>> client.fetch("supplier", lastModifiedDateTime=(">=", "2020-01-14"))  # doctest: +SKIP
         >>> client.fetch("inventory", attributes={"COLOR": "RED"})      # doctest: +SKIP
         """
-        from ._frames import combine, concat_pages, normalise
+        from ._frames import PageFrames, combine
 
         self.pages(endpoint, version=version, progress=progress, unchecked=unchecked,
                    **filters)  # check now
-        # Pages arrive as DataFrames where the native decoder (pyarrow) takes them: they
-        # were decoded and flattened in the page threads, off the interpreter lock. Any
-        # other page is flattened on a thread of its own as it is handed out, while
-        # later pages are still on the wire; its records are freed as soon as that is
-        # done. Every few pages, that thread also puts them together, so that what is
-        # left to join after the last answer is a few parts, not every page (pandas'
-        # concat pays per page and column). The pass finally accepted is joined below.
-        # Per pass: the parts put together so far, and the pages not yet in one.
-        passes: list[tuple[list[Future[pd.DataFrame]], list[Future[pd.DataFrame]]]] = []
-        flattener = ThreadPoolExecutor(1, thread_name_prefix="vnkit-frame")
+        # Pages arrive decoded by Arrow where the native decoder (pyarrow) takes them:
+        # parsed in the page threads, off the interpreter lock. PageFrames turns them
+        # into the DataFrame's parts on a thread of its own while later pages are still
+        # on the wire. One PageFrames per pass; the pass finally accepted is joined below.
+        passes: list[PageFrames] = []
+        worker = ThreadPoolExecutor(1, thread_name_prefix="vnkit-frame")
 
         def make_pager() -> Pager:
             pager = self.pages(endpoint, version=version, progress=progress,
                                unchecked=unchecked, **filters)
-            frames: list[Future[pd.DataFrame]] = []
-            group: list[Future[pd.DataFrame]] = []
-            passes.append((frames, group))
+            parts = PageFrames(worker)
+            passes.append(parts)
+
             def handed_out(page: Any) -> None:
-                if page.frame is not None:
-                    done: Future[pd.DataFrame] = Future()
-                    done.set_result(page.frame)
-                    group.append(done)
-                else:
-                    group.append(flattener.submit(normalise, page.records))
-                if len(group) == _CONCAT_EVERY:
-                    # The one frame thread runs jobs in order: these pages are done by then.
-                    frames.append(flattener.submit(
-                        lambda parts: concat_pages([part.result() for part in parts]),
-                        list(group)))
-                    group.clear()
+                parts.add(page)
                 if on_page is not None:
                     on_page(page, pager)
 
             pager.on_page = handed_out
-            pager.decode_frames = True
+            pager.native_pages = True
             return pager
 
         # The collector stays off until the decoded records are gone (see
@@ -859,9 +841,9 @@ class Client:
                 keep = collect_stable(make_pager, on_incomplete=on_incomplete,
                                       keep_records=False)
                 # The pass collect_stable accepted is the last one it made.
-                frames = [future.result() for future in passes[-1][0] + passes[-1][1]]
+                frames = passes[-1].frames()
             finally:
-                flattener.shutdown(wait=False, cancel_futures=True)
+                worker.shutdown(wait=False, cancel_futures=True)
                 passes.clear()
             return combine(frames, keep=keep, parse_dates=parse_dates)
 

@@ -30,6 +30,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import FrameType
 from typing import Any
 
@@ -71,27 +72,38 @@ class Page:
         ``metadata.totalCount`` on this page (None when the endpoint gives none).
     max_page_size : int or None
         ``metadata.maxPageSize`` on this page.
+    arrow : pyarrow.StructArray or None
+        The records decoded by Arrow (one struct per record), for a run that asked for
+        native pages (``Client.fetch``) and a body the native decoder took.
     frame : pandas.DataFrame or None
-        The records already flattened (``_frames.normalise``'s frame), for a run that
-        asked for frames (``Client.fetch``) and a body the native decoder took.
+        ``arrow`` flattened as ``_frames.normalise`` flattens records (built when first
+        asked for: ``Client.fetch`` converts many pages at once instead).
     """
 
     number: int
     records: list[dict[str, Any]] = field(repr=False)
     total_count: int | None = None
     max_page_size: int | None = None
-    frame: Any = field(default=None, repr=False)
+    arrow: Any = field(default=None, repr=False)
+
+    @cached_property
+    def frame(self) -> Any:
+        if self.arrow is None:
+            return None
+        from ._arrow_pages import frame_of
+
+        return frame_of([self.arrow])
 
     @property
     def count(self) -> int:
         """Records on the page."""
-        return len(self.frame) if self.frame is not None else len(self.records)
+        return len(self.arrow) if self.arrow is not None else len(self.records)
 
     def same_records(self, other: Page) -> bool:
         """Whether ``other`` holds the very same records (an ignored ``pageNumber``)."""
-        if self.frame is not None and other.frame is not None:
-            return bool(self.frame.equals(other.frame))
-        if self.frame is None and other.frame is None:
+        if self.arrow is not None and other.arrow is not None:
+            return bool(self.arrow.equals(other.arrow))
+        if self.arrow is None and other.arrow is None:
             return self.records == other.records
         return False
 
@@ -101,21 +113,24 @@ class Page:
 
 
 @dataclass(frozen=True)
-class FramePage:
-    """What a page fetcher returns for a body already decoded into a DataFrame."""
+class ArrowPage:
+    """What a page fetcher returns for a body the native decoder took."""
 
-    frame: Any
+    records: Any  # pyarrow.StructArray, one struct per record
 
 
-def _frame_metadata(frame: Any) -> tuple[int | None, int | None]:
-    """``(totalCount, maxPageSize)`` from the first row of a decoded page."""
+def _arrow_metadata(records: Any) -> tuple[int | None, int | None]:
+    """``(totalCount, maxPageSize)`` from the first record of a decoded page."""
+    kind = records.type
+    if not len(records) or kind.get_field_index("metadata") < 0:
+        return None, None
+    meta = records.field("metadata")[0].as_py()  # the first record's, as a dict
+
     def first(name: str) -> int | None:
-        if name not in frame.columns or not len(frame):
-            return None
-        value = frame[name].iloc[0]
-        return None if value is None or value != value else int(value)  # NaN: none
+        value = meta.get(name) if isinstance(meta, dict) else None
+        return None if value is None else int(value)
 
-    return first("metadata.totalCount"), first("metadata.maxPageSize")
+    return first("totalCount"), first("maxPageSize")
 
 
 def _metadata(records: Any) -> tuple[int | None, int | None]:
@@ -189,10 +204,10 @@ class Pager:
         #: thread, only for pages that are part of the result (``Client.fetch`` starts
         #: building the page's part of the DataFrame there).
         self.on_page: Callable[[Page], None] | None = None
-        #: Whether the fetcher may hand back pages as DataFrames (``FramePage``):
-        #: ``Client.fetch`` sets it, so that pages are decoded and flattened in the page
-        #: threads, off the interpreter lock where the native decoder takes the body.
-        self.decode_frames = False
+        #: Whether the fetcher may hand back pages decoded by Arrow (``ArrowPage``):
+        #: ``Client.fetch`` sets it, so that pages are decoded in the page threads, off
+        #: the interpreter lock where the native decoder takes the body.
+        self.native_pages = False
         #: Held while ``fetch_page`` runs: at most ``max_workers`` requests at once,
         #: while the pool has threads to spare, so that a page being decoded (``decode``,
         #: outside the semaphore) does not keep the next one from being asked for (the
@@ -215,8 +230,8 @@ class Pager:
             body = self._fetch_page(params)
         if self._decode is not None:
             body = self._decode(body)
-        if isinstance(body, FramePage):
-            page = Page(number or 1, [], *_frame_metadata(body.frame), frame=body.frame)
+        if isinstance(body, ArrowPage):
+            page = Page(number or 1, [], *_arrow_metadata(body.records), arrow=body.records)
         else:
             records = _as_records(body)
             page = Page(number or 1, records, *_metadata(records))
@@ -425,20 +440,15 @@ class FirstSeen:
         return self._flags(values)
 
     def mask_page(self, page: Page) -> list[bool]:
-        """:meth:`mask` of a page, whether it holds records or a decoded frame."""
-        if page.frame is None:
+        """:meth:`mask` of a page, whether it holds records or Arrow's decoding."""
+        if page.arrow is None:
             return self.mask(page.records)
-        frame = page.frame
+        records = page.arrow
         if not self.key:
-            return [True] * len(frame)
-        columns = []
-        for name in self.key:
-            if name in frame.columns:
-                # A missing value is NaN in a frame and None in a record.
-                columns.append([None if v is None or v != v else v
-                                for v in frame[name].tolist()])
-            else:
-                columns.append([None] * len(frame))
+            return [True] * len(records)
+        columns = [records.field(name).to_pylist()
+                   if records.type.get_field_index(name) >= 0 else [None] * len(records)
+                   for name in self.key]
         return self._flags(columns[0] if len(columns) == 1 else list(zip(*columns)))
 
     def _flags(self, values: list[Any]) -> list[bool]:
@@ -501,7 +511,7 @@ def _gather(pager: Pager, keep_records: bool) -> tuple[list[Any], int, str | Non
     """
     first_seen = FirstSeen(pager.info.key)
     if keep_records:
-        pager.decode_frames = False  # the records themselves are the answer
+        pager.native_pages = False  # the records themselves are the answer
     kept: list[Any] = []
     unique = received = pages = 0
     with cyclic_gc_paused():

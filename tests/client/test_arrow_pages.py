@@ -170,7 +170,7 @@ def test_dates_stay_text_and_nested_objects_are_dotted():
 
 # -- through Client.fetch, against the sandbox ----------------------------------------
 def _without_decoder(monkeypatch):
-    monkeypatch.setattr(_arrow_pages, "page_frame", lambda body: None)
+    monkeypatch.setattr(_arrow_pages, "decode_page", lambda body: None)
 
 
 @pytest.mark.parametrize("endpoint", ["customer", "customerinvoice", "supplier"])
@@ -178,7 +178,7 @@ def test_fetch_gives_the_same_frame_with_and_without_the_decoder(sandbox_client,
                                                                 monkeypatch):
     native = []
     fast = sandbox_client.fetch(endpoint, pageSize=40,
-                                on_page=lambda page, pager: native.append(page.frame
+                                on_page=lambda page, pager: native.append(page.arrow
                                                                           is not None))
     assert len(native) > 1 and all(native)  # several pages, every one decoded natively
     _without_decoder(monkeypatch)
@@ -194,7 +194,7 @@ def test_fetch_works_without_pyarrow(sandbox_client, monkeypatch):
         assert not _arrow_pages.available()
         native = []
         without = sandbox_client.fetch("customer", pageSize=40, on_page=lambda page, pager:
-                                       native.append(page.frame is not None))
+                                       native.append(page.arrow is not None))
     finally:
         _arrow_pages.available.cache_clear()
     assert native and not any(native)
@@ -205,7 +205,7 @@ def test_records_and_pages_still_give_records(sandbox_client):
     records = sandbox_client.records("customer", pageSize=40)
     pages = list(sandbox_client.pages("customer", pageSize=40))
     assert records and all(isinstance(r, dict) for r in records)
-    assert all(page.frame is None and page.records for page in pages)
+    assert all(page.arrow is None and page.records for page in pages)
 
 
 @settings(max_examples=100, deadline=None)
@@ -224,3 +224,51 @@ def test_pages_put_together_in_groups_give_the_frame_of_all_at_once(data):
     size = data.draw(st.integers(1, 4))
     parts = [concat_pages(pages[i:i + size]) for i in range(0, len(pages), size)]
     pd.testing.assert_frame_equal(combine(parts), combine(pages))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_pages_converted_together_give_the_frame_of_each_page_flattened(data):
+    """``fetch`` converts runs of same-typed decoded pages at once (``frame_of``): the
+    finished frame is the one of every page flattened by ``normalise`` on its own."""
+    from vnkit._arrow_pages import frame_of
+    from vnkit._frames import combine
+
+    shape = data.draw(_shapes())
+    nulls = data.draw(st.sampled_from([0.0, 0.3]))
+    decoded, flattened = [], []
+    for _ in range(data.draw(st.integers(2, 6))):
+        records = [_record(data.draw, shape, nulls, 0.0)
+                   for _ in range(data.draw(st.integers(1, 5)))]
+        body = json.dumps(records).encode()  # integers of any size
+        arrow = decode_page(body)
+        if arrow is None:
+            continue
+        decoded.append(arrow)
+        flattened.append(normalise(records))
+    # Runs of one Arrow type, as PageFrames groups them.
+    runs: list[list] = []
+    for arrow in decoded:
+        if runs and runs[-1][0].type == arrow.type:
+            runs[-1].append(arrow)
+        else:
+            runs.append([arrow])
+    event(f"{len(decoded)} decoded pages in {len(runs)} run(s)")
+    if decoded:
+        pd.testing.assert_frame_equal(combine([frame_of(run) for run in runs]),
+                                      combine(flattened))
+
+
+def test_fetch_converts_pages_in_runs_and_still_gives_each_pages_frame(sandbox_client,
+                                                                       monkeypatch):
+    """A run converted in parts of a few pages gives the frame of the pages one by one."""
+    from vnkit import _frames
+
+    pages = []
+    monkeypatch.setattr(_frames, "_CONVERT_ROWS", 90)  # three pages of 40 a part
+    together = sandbox_client.fetch("customerinvoice", pageSize=40,
+                                    on_page=lambda page, pager: pages.append(page))
+    assert len(pages) > 3 and all(page.arrow is not None for page in pages)
+    one_by_one = _frames.combine([page.frame for page in pages])
+    pd.testing.assert_frame_equal(together, one_by_one)
+    assert len(together) == pages[0].total_count
