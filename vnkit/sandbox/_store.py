@@ -1169,11 +1169,19 @@ class Store:
 
     def page(self, where: str, params: tuple, limit: int | None,
              offset: int = 0) -> list[bytes]:
-        """JSON texts (as bytes) of matching records in ``seq`` order."""
-        sql = f"SELECT {_DOC} FROM records r {_DOC_JOIN} WHERE {where} ORDER BY r.seq"
+        """JSON texts (as bytes) of matching records in ``seq`` order.
+
+        The page's ids are chosen first, over the records index alone, and only those
+        rows are joined to their documents: joined in the same loop, every record the
+        OFFSET skips would be looked up in both document tables too, which made the last
+        page of 100,000 records cost ten times the first.
+        """
+        paging = ""
         if limit is not None or offset:
-            sql += " LIMIT ? OFFSET ?"  # LIMIT -1: no limit, only the offset
+            paging = " LIMIT ? OFFSET ?"  # LIMIT -1: no limit, only the offset
             params = (*params, -1 if limit is None else limit, offset)
+        sql = (f"SELECT {_DOC} FROM (SELECT r.id, r.seq FROM records r WHERE {where} "
+               f"ORDER BY r.seq{paging}) r {_DOC_JOIN} ORDER BY r.seq")
         return [row[0] for row in self.connection().execute(sql, params)]
 
     def one(self, company_id: int, entity: str, key: str,
