@@ -992,11 +992,6 @@ class ClientRow:
         return f"ClientRow(client_id={self.client_id!r}, kind={self.kind!r})"
 
 
-# A record's document as JSON bytes: the working copy's overlay if it has one, else
-# the template's, inflated by ``vn_doc`` (COALESCE stops at the first non-NULL, so an
-# overlaid record's template row is never inflated). Bytes, so that pages are joined
-# without a decode/encode round trip. ``_DOC_TEXT`` is the same as text, for SQL
-# functions such as ``json_extract`` that read JSON text.
 class PageAnchors:
     """Where earlier pages of a list ended, so that a later page skips no rows.
 
@@ -1042,9 +1037,17 @@ class PageAnchors:
                 entry[2][position] = seq
 
 
+# A record's document as JSON bytes: the working copy's overlay if it has one, else
+# the template's, inflated by ``vn_doc`` (COALESCE stops at the first non-NULL, so an
+# overlaid record's template row is never inflated). Bytes, so that pages are joined
+# without a decode/encode round trip. ``_DOC_TEXT`` is the same as text, for SQL
+# functions such as ``json_extract`` that read JSON text.
 _DOC = "COALESCE(CAST(o.doc AS BLOB), vn_doc(t.doc))"
 _DOC_TEXT = f"CAST({_DOC} AS TEXT)"
 _DOC_JOIN = "LEFT JOIN main.docs o ON o.id = r.id LEFT JOIN tmpl.docs t ON t.id = r.id"
+# The same document as stored (the template's still compressed), for reads that
+# inflate it themselves with ``Store.document``.
+_STORED_DOC = "COALESCE(CAST(o.doc AS BLOB), t.doc)"
 
 
 class Store:
@@ -1259,7 +1262,7 @@ class Store:
         return [row[1] for row in rows]
 
     def _page_rows(self, where: str, params: tuple, limit: int | None, offset: int,
-                   anchor: tuple[int, int] | None) -> list[tuple[int, bytes]]:
+                   anchor: tuple[int, int] | None) -> list[tuple[int, Any]]:
         """``(seq, JSON bytes)`` of a page; ``anchor``: a :meth:`PageAnchors.before`."""
         if anchor is not None:
             where = f"({where}) AND r.seq > ?"
@@ -1269,9 +1272,13 @@ class Store:
         if limit is not None or offset:
             paging = " LIMIT ? OFFSET ?"  # LIMIT -1: no limit, only the offset
             params = (*params, -1 if limit is None else limit, offset)
-        sql = (f"SELECT r.seq, {_DOC} FROM (SELECT r.id, r.seq FROM records r "
+        # The documents are inflated here, after SQLite has put the rows in order, so
+        # that its sorter moves the compressed rows rather than the JSON.
+        sql = (f"SELECT r.seq, {_STORED_DOC} FROM (SELECT r.id, r.seq FROM records r "
                f"WHERE {where} ORDER BY r.seq{paging}) r {_DOC_JOIN} ORDER BY r.seq")
-        return self.connection().execute(sql, params).fetchall()
+        document = self.document
+        return [(seq, document(stored))
+                for seq, stored in self.connection().execute(sql, params)]
 
     def one(self, company_id: int, entity: str, key: str,
             parent: str | None = None) -> bytes | None:
