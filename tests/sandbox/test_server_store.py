@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import vnkit_tinydata
@@ -132,3 +133,69 @@ def test_document_reader_passes_plain_json_through():
     assert reader(None) is None
     assert reader(b'{"a":1}') == b'{"a":1}'
     assert reader('{"å":1}') == '{"å":1}'.encode()
+
+
+def test_pages_seek_after_earlier_pages_and_follow_every_write(tmp_path):
+    """Later pages start where earlier ones ended (no OFFSET walk), and still answer
+    exactly what OFFSET would: in any order, under a filter, after writes, and when a
+    write lands while a page is being read."""
+    template = tmp_path / "template.sqlite3"
+    _store.build_template(template, vnkit_tinydata, 1)
+    store = _store.Store(_store.prepare_working_db(template, tmp_path / "work.sqlite3"))
+    company = vnkit_tinydata.COMPANIES[0].company_id
+    where, params = "r.company_id = ? AND r.entity = ?", (company, "customer")
+    filtered = (where + " AND r.status = ?", (*params, "OnHold"))
+
+    def pages(query, size, numbers):
+        return {n: store.page(*query, size, (n - 1) * size) for n in numbers}
+
+    def expected(query, size, numbers):
+        everything = store.page(*query, None)  # no offset: never anchored
+        return {n: everything[(n - 1) * size:n * size] for n in numbers}
+
+    def delete(key):
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM records WHERE company_id = ? AND entity = 'customer' "
+                         "AND key = ?", (company, key))
+
+    try:
+        for query in ((where, params), filtered):
+            for numbers in (range(1, 52), [3, 1, 2, 9, 4, 51, 50, 8, 7]):
+                assert pages(query, 7, numbers) == expected(query, 7, numbers)
+        # The pages above left anchors behind: the next reads do seek from them.
+        assert store._anchors.before((where, params), store.generation, 70) is not None
+
+        delete("10003")  # before every anchor: each later page moves up by one
+        assert pages((where, params), 7, range(1, 52)) == \
+            expected((where, params), 7, range(1, 52))
+        assert len(store.page(where, params, None)) == 349
+
+        # Inside a write, its own connection's reads see the change before it is
+        # committed: no anchor of the committed data may be used then.
+        anchored = store.page(where, params, 10, 100)
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM records WHERE company_id = ? AND entity = 'customer' "
+                         "AND key = '10020'", (company,))
+            assert store.page(where, params, 10, 110) == \
+                store.page(where, params, None)[110:120]
+        assert store.page(where, params, 10, 100) != anchored
+
+        # A write committed after the anchor was chosen but before the page was read:
+        # the page is read again without it.
+        store.page(where, params, 10, 200)
+        real_rows = store._page_rows
+
+        def write_first(*args):
+            if args[-1] is not None:
+                done = threading.Thread(target=delete, args=("10030",))
+                done.start()
+                done.join()
+            return real_rows(*args)
+
+        store._page_rows = write_first  # type: ignore[method-assign]
+        page = store.page(where, params, 10, 210)
+        store._page_rows = real_rows  # type: ignore[method-assign]
+        assert page == store.page(where, params, None)[210:220]
+        assert len(store.page(where, params, None)) == 347
+    finally:
+        store.close()

@@ -63,6 +63,7 @@ import tempfile
 import threading
 import time
 import zlib
+from bisect import bisect_right, insort
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -991,6 +992,51 @@ class ClientRow:
         return f"ClientRow(client_id={self.client_id!r}, kind={self.kind!r})"
 
 
+class PageAnchors:
+    """Where earlier pages of a list ended, so that a later page skips no rows.
+
+    ``OFFSET`` steps over every record before the page, so the 200th page of 500 steps
+    over 99,500 index entries. A page that ended at position ``k`` with the record of
+    ``seq`` ``s`` tells that the records from position ``k`` on are exactly those with
+    ``seq > s`` (a list names one company's entity, in which ``seq`` is unique); a
+    later page then seeks there and skips only what lies between. Anchors are kept per
+    filter and belong to one :attr:`Store.generation`: any write makes them useless.
+    """
+
+    _KEYS = 256  # bounded: filters are user input
+    _PER_KEY = 1024
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # (where, params) -> (generation, sorted positions, seq ending at each position)
+        self._by_key: dict[tuple, tuple[int, list[int], dict[int, int]]] = {}
+
+    def before(self, key: tuple, generation: int, position: int) -> tuple[int, int] | None:
+        """``(k, s)``: the nearest anchor at or before ``position``, or None."""
+        with self._lock:
+            entry = self._by_key.get(key)
+            if entry is None or entry[0] != generation:
+                return None
+            positions = entry[1]
+            index = bisect_right(positions, position)
+            if index == 0:
+                return None
+            found = positions[index - 1]
+            return found, entry[2][found]
+
+    def add(self, key: tuple, generation: int, position: int, seq: int) -> None:
+        """Remember that the records from ``position`` on follow ``seq``."""
+        with self._lock:
+            entry = self._by_key.get(key)
+            if entry is None or entry[0] != generation or len(entry[1]) >= self._PER_KEY:
+                if len(self._by_key) >= self._KEYS:
+                    self._by_key.clear()
+                entry = self._by_key[key] = (generation, [], {})
+            if position not in entry[2]:
+                insort(entry[1], position)
+                entry[2][position] = seq
+
+
 # A record's document as JSON bytes: the working copy's overlay if it has one, else
 # the template's, inflated by ``vn_doc`` (COALESCE stops at the first non-NULL, so an
 # overlaid record's template row is never inflated). Bytes, so that pages are joined
@@ -999,6 +1045,9 @@ class ClientRow:
 _DOC = "COALESCE(CAST(o.doc AS BLOB), vn_doc(t.doc))"
 _DOC_TEXT = f"CAST({_DOC} AS TEXT)"
 _DOC_JOIN = "LEFT JOIN main.docs o ON o.id = r.id LEFT JOIN tmpl.docs t ON t.id = r.id"
+# The same document as stored (the template's still compressed), for reads that
+# inflate it themselves with ``Store.document``.
+_STORED_DOC = "COALESCE(CAST(o.doc AS BLOB), t.doc)"
 
 
 class Store:
@@ -1022,7 +1071,10 @@ class Store:
         self._merging = threading.Lock()
         # Bumped by every write, so cached counts are never stale.
         self.generation = 0
+        # Writes under way (see ``_changing``): a page read meanwhile trusts no anchor.
+        self._writing = 0
         self._counts: dict[tuple, tuple[int, int]] = {}
+        self._anchors = PageAnchors()
         self.document = DocumentReader(())
         conn = self.connection()
         self.document = DocumentReader(conn.execute("SELECT id, data FROM tmpl.dictionaries"))
@@ -1082,15 +1134,16 @@ class Store:
                     on_generate([self.company_by_id[c] for c in coming
                                  if c in self.company_by_id])
                 _generate_in_child(self.meta["data_module"], int(self.meta["seed"]), coming)
-            added = merge_new_companies(Path(self.path), template)
-            with self._lock:
-                self._epoch += 1
-            conn = self.connection()
-            self.document = DocumentReader(conn.execute("SELECT id, data FROM tmpl.dictionaries"))
-            self._read_meta(conn)
-            # In place: the query layer holds this dict.
-            self.status_values.update(json.loads(self.meta.get("status_values", "{}")))
-            self.generation += 1
+            with self._changing():
+                added = merge_new_companies(Path(self.path), template)
+                with self._lock:
+                    self._epoch += 1
+                conn = self.connection()
+                self.document = DocumentReader(
+                    conn.execute("SELECT id, data FROM tmpl.dictionaries"))
+                self._read_meta(conn)
+                # In place: the query layer holds this dict.
+                self.status_values.update(json.loads(self.meta.get("status_values", "{}")))
             return added
 
     @property
@@ -1134,13 +1187,31 @@ class Store:
         when anything is raised out of it (a refused write raises to write nothing).
         """
         conn = self.connection()
-        conn.execute("BEGIN IMMEDIATE")
+        with self._changing():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[None]:
+        """Mark records as changing until the block ends, then bump :attr:`generation`.
+
+        The generation moves only once the change is committed, so a reader that finds
+        neither a change under way nor a new generation after its query knows that no
+        change reached the rows it read (see :meth:`page`).
+        """
+        with self._lock:
+            self._writing += 1
         try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            yield
+        finally:
+            with self._lock:
+                self.generation += 1
+                self._writing -= 1
 
     def close(self) -> None:
         """Close every thread's connection (at server shutdown)."""
@@ -1169,12 +1240,45 @@ class Store:
 
     def page(self, where: str, params: tuple, limit: int | None,
              offset: int = 0) -> list[bytes]:
-        """JSON texts (as bytes) of matching records in ``seq`` order."""
-        sql = f"SELECT {_DOC} FROM records r {_DOC_JOIN} WHERE {where} ORDER BY r.seq"
+        """JSON texts (as bytes) of matching records in ``seq`` order.
+
+        ``where`` names one company's entity (``seq`` is unique in the result), as every
+        list query does. The page's ids are chosen first, over the records index alone,
+        and only those rows are joined to their documents: joined in the same loop,
+        every record the OFFSET skips would be looked up in both document tables too.
+        Where an earlier page of the same filter ended is remembered
+        (:class:`PageAnchors`), so the next page seeks there instead of skipping.
+        """
+        key = (where, params)
+        generation, quiet = self.generation, not self._writing
+        anchor = self._anchors.before(key, generation, offset) if quiet and offset else None
+        rows = self._page_rows(where, params, limit, offset, anchor)
+        settled = not self._writing and self.generation == generation
+        if anchor is not None and not settled:
+            # A write began or ended meanwhile: the anchor may describe other data.
+            rows = self._page_rows(where, params, limit, offset, None)
+        elif quiet and settled and rows:
+            self._anchors.add(key, generation, offset + len(rows), rows[-1][0])
+        return [row[1] for row in rows]
+
+    def _page_rows(self, where: str, params: tuple, limit: int | None, offset: int,
+                   anchor: tuple[int, int] | None) -> list[tuple[int, Any]]:
+        """``(seq, JSON bytes)`` of a page; ``anchor``: a :meth:`PageAnchors.before`."""
+        if anchor is not None:
+            where = f"({where}) AND r.seq > ?"
+            params = (*params, anchor[1])
+            offset -= anchor[0]
+        paging = ""
         if limit is not None or offset:
-            sql += " LIMIT ? OFFSET ?"  # LIMIT -1: no limit, only the offset
+            paging = " LIMIT ? OFFSET ?"  # LIMIT -1: no limit, only the offset
             params = (*params, -1 if limit is None else limit, offset)
-        return [row[0] for row in self.connection().execute(sql, params)]
+        # The documents are inflated here, after SQLite has put the rows in order, so
+        # that its sorter moves the compressed rows rather than the JSON.
+        sql = (f"SELECT r.seq, {_STORED_DOC} FROM (SELECT r.id, r.seq FROM records r "
+               f"WHERE {where} ORDER BY r.seq{paging}) r {_DOC_JOIN} ORDER BY r.seq")
+        document = self.document
+        return [(seq, document(stored))
+                for seq, stored in self.connection().execute(sql, params)]
 
     def one(self, company_id: int, entity: str, key: str,
             parent: str | None = None) -> bytes | None:

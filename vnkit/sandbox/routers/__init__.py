@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from fastapi import APIRouter, Depends
+from starlette.routing import Match
+from starlette.types import Scope
 
 from ..._surface import Operation, surface
 from .._background import in_background
@@ -71,7 +73,44 @@ def _first_segment(op: Operation) -> str:
     return op.path.split("/")[2].lower()
 
 
-def build_routers(generic: Generic) -> list[APIRouter]:
+def _root(path: str) -> str:
+    """``/v1/customer`` of ``/v1/customer/{customerCd}`` (of any path: its first two
+    segments)."""
+    return "/".join(path.split("/", 3)[:3])
+
+
+class AreaRouter(APIRouter):
+    """An area's router that knows which roots (``/v1/customer``) its routes lie under.
+
+    The application tries its routers in turn and each router all of its routes, so
+    a request for the last area would run every earlier area's path patterns. Every
+    route of the surface begins with two literal segments, so a path under none of a
+    router's roots cannot match any of its routes: the router says so at once.
+    """
+
+    _roots: frozenset[str] | None = frozenset()
+    _roots_of = -1  # how many routes ``_roots`` was made from
+
+    def roots(self) -> frozenset[str] | None:
+        """The roots of this router's routes (made again when a route is added); None
+        when a route has a parameter there (then every path is tried)."""
+        if self._roots_of != len(self.routes):
+            roots = frozenset(_root(getattr(r, "path", "")) for r in self.routes)
+            self._roots = None if any("{" in r or r.count("/") < 2 for r in roots) \
+                else roots
+            self._roots_of = len(self.routes)
+        return self._roots
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # With a root_path, routes match the path without it: leave that to FastAPI.
+        roots = self.roots()
+        if roots is not None and not scope.get("root_path") \
+                and _root(scope["path"]) not in roots:
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
+def build_routers(generic: Generic) -> list[AreaRouter]:
     """One router per area with a route for every operation of the surface.
 
     Operations that share their first segment (``customer/...``) go to one router (the
@@ -90,7 +129,7 @@ def build_routers(generic: Generic) -> list[APIRouter]:
     before = [Depends(throttle), Depends(in_background)]
     routers = []
     for area in [a for a, _ in AREAS] + [OTHER_AREA]:
-        router = APIRouter(tags=[area], dependencies=before)
+        router = AreaRouter(tags=[area], dependencies=before)
         for op in sorted(grouped.get(area, ()), key=_specificity):
             methods = [op.method, "HEAD"] if op.method == "GET" else [op.method]
             router.add_api_route(op.path, generic.endpoint(op), methods=methods,
