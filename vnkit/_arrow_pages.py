@@ -272,7 +272,9 @@ def _convert(records: Any) -> pd.DataFrame:
                 or pa.types.is_integer(kind) or pa.types.is_floating(kind)
                 or (pa.types.is_boolean(kind) and not array.null_count)):
             plain[name] = array
-    converted = pa.table(plain).to_pandas() if plain else None
-    data = {name: (converted[name] if name in plain and converted is not None
-                   else _objects(array, gone)) for name, array, gone in columns}
-    return pd.DataFrame(data)
+    # The converted columns as arrays, not Series: a DataFrame built from Series
+    # aligns their indexes first, which costs more than the rest of the assembly.
+    converted = ({name: series.array for name, series in pa.table(plain).to_pandas().items()}
+                 if plain else {})
+    return pd.DataFrame({name: converted[name] if name in converted else _objects(array, gone)
+                         for name, array, gone in columns})

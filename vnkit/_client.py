@@ -77,6 +77,17 @@ def _json_body(response: requests.Response) -> Any:
         raise requests.exceptions.JSONDecodeError(exc.msg, exc.doc, exc.pos) from exc
 
 
+def _read_body(response: requests.Response) -> None:
+    """Read a streamed answer's body in megabyte pieces (what ``.content`` then gives).
+
+    requests reads a body in 10 KiB pieces, each through several layers of Python that
+    hold the interpreter lock: about 130 of them for a page of 500 customers, which the
+    page threads then take turns for. Errors are raised as ``.content`` raises them.
+    """
+    if response._content is False:  # not read yet (an answer from the cache is)
+        response._content = b"".join(response.iter_content(1 << 20))
+
+
 def _page_body(response: requests.Response, native: bool) -> Any:
     """A list page's body: as an ``ArrowPage`` when ``native`` and the native decoder
     takes it (``_arrow_pages``, pyarrow installed), else as :func:`_json_body` gives it.
@@ -688,13 +699,14 @@ class Client:
             # The company is fixed for the whole run, even if use_company is called.
             with _transport_errors("GET", url):
                 response = self.session.get(url, params=query, headers=headers,
-                                            timeout=self.timeout)
+                                            timeout=self.timeout, stream=True)
+                _read_body(response)
             raise_for_answer(response)
             return response
 
-        def decode(response: requests.Response) -> Any:
+        def decode(response: requests.Response, native: bool) -> Any:
             # In the page thread, after the request has left the wire (see Pager).
-            return _page_body(response, pager.native_pages)
+            return _page_body(response, native)
 
         retry = getattr(self._adapter, "max_retries", None)
         pager = Pager(fetch_page, path, params, info=_endpoints.lookup(path),

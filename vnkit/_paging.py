@@ -178,7 +178,7 @@ class Pager:
     def __init__(self, fetch_page: FetchPage, endpoint: str, params: dict[str, Any], *,
                  info: EndpointInfo, page_size: int | None = None, max_workers: int = 4,
                  progress: bool = False, budget: Any = None, max_wait: float = 30.0,
-                 decode: Callable[[Any], Any] | None = None):
+                 decode: Callable[[Any, bool], Any] | None = None):
         self.endpoint = endpoint
         self.info = info
         self.params = dict(params)
@@ -229,7 +229,10 @@ class Pager:
         with self._wire:
             body = self._fetch_page(params)
         if self._decode is not None:
-            body = self._decode(body)
+            # Page 1 is decoded on its own, before any other page is asked for: the
+            # fallback decoder (orjson) is quicker there, where no other page waits for
+            # the interpreter lock, and nothing else can start until page 1 is read.
+            body = self._decode(body, self.native_pages and number is not None and number > 1)
         if isinstance(body, ArrowPage):
             page = Page(number or 1, [], *_arrow_metadata(body.records), arrow=body.records)
         else:

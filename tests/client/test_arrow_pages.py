@@ -180,7 +180,9 @@ def test_fetch_gives_the_same_frame_with_and_without_the_decoder(sandbox_client,
     fast = sandbox_client.fetch(endpoint, pageSize=40,
                                 on_page=lambda page, pager: native.append(page.arrow
                                                                           is not None))
-    assert len(native) > 1 and all(native)  # several pages, every one decoded natively
+    # Several pages, every one decoded natively but the first (read before any other
+    # page is asked for, where the fallback decoder is quicker).
+    assert len(native) > 1 and native[0] is False and all(native[1:])
     _without_decoder(monkeypatch)
     slow = sandbox_client.fetch(endpoint, pageSize=40)
     pd.testing.assert_frame_equal(fast, slow)
@@ -268,7 +270,8 @@ def test_fetch_converts_pages_in_runs_and_still_gives_each_pages_frame(sandbox_c
     monkeypatch.setattr(_frames, "_CONVERT_ROWS", 90)  # three pages of 40 a part
     together = sandbox_client.fetch("customerinvoice", pageSize=40,
                                     on_page=lambda page, pager: pages.append(page))
-    assert len(pages) > 3 and all(page.arrow is not None for page in pages)
-    one_by_one = _frames.combine([page.frame for page in pages])
+    assert len(pages) > 3 and all(page.arrow is not None for page in pages[1:])
+    one_by_one = _frames.combine([normalise(page.records) if page.arrow is None
+                                  else page.frame for page in pages])
     pd.testing.assert_frame_equal(together, one_by_one)
     assert len(together) == pages[0].total_count
