@@ -103,9 +103,11 @@ class Page:
         """Whether ``other`` holds the very same records (an ignored ``pageNumber``)."""
         if self.arrow is not None and other.arrow is not None:
             return bool(self.arrow.equals(other.arrow))
-        if self.arrow is None and other.arrow is None:
-            return self.records == other.records
-        return False
+        # Page 1 is never decoded natively: the records as Python values then.
+        return self._python_records() == other._python_records()
+
+    def _python_records(self) -> list[dict[str, Any]]:
+        return self.records if self.arrow is None else self.arrow.to_pylist()
 
     def __repr__(self) -> str:
         return (f"Page(number={self.number}, records={self.count}, "
