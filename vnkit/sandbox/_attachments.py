@@ -391,7 +391,6 @@ class AttachmentStore:
             holder["attachments"] = refs
             conn.execute("INSERT OR REPLACE INTO main.docs(id, doc) VALUES (?, ?)",
                          (record_id, _DUMPS(record)))
-        self.store.generation += 1
         return attachment_id, revision
 
     def latest(self, company_id: int, attachment_id: str) -> tuple[str, str, bytes] | None:

@@ -116,7 +116,6 @@ def update_fields(store, company_id: int, entity_name: str, key: str,
                          (company_id, entity.name, record_id))
             conn.executemany("INSERT OR IGNORE INTO facets VALUES (?,?,?,?,?)",
                              facet_rows(company_id, entity, doc, record_id))
-    store.generation += 1  # cached counts are stale now
     return True
 
 

@@ -1069,7 +1069,8 @@ class Store:
         # which attaches the documents file as it is now (the old one is a subset).
         self._epoch = 0
         self._merging = threading.Lock()
-        # Bumped by every write, so cached counts are never stale.
+        # Bumped by every write (``transaction`` does it), so cached counts and page
+        # anchors are never stale.
         self.generation = 0
         # Writes under way (see ``_changing``): a page read meanwhile trusts no anchor.
         self._writing = 0

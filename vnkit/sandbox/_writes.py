@@ -1200,7 +1200,6 @@ class Writes:
                 return Answer(exc.status, {"message": exc.message})
             except Refused as refused:
                 return refused.answer
-            self.store.generation += 1
             if entity.name == "attribute":
                 self.store.forget_attribute_kinds(company_id)
             if ctx.pending_series is not None:

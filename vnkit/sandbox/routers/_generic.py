@@ -399,7 +399,6 @@ class Generic:
                     writes._save(Context(conn, company_id), entity, doc, None)
             except Refused as refused:
                 return refused.answer
-        self.store.generation += 1
         root = request.scope.get(ROOT_KEY) or "/v1/"
         if root.lower().endswith("v2/"):
             root = root[:-3] + "v1/"
@@ -452,7 +451,6 @@ class Generic:
                         writes._save(Context(conn, company_id), entity, doc, row_id)
             except Refused as refused:
                 return refused.answer
-        self.store.generation += 1
         return Response(status_code=204)
 
 
